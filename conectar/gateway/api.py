@@ -1,0 +1,7 @@
+"""The Ninja API under /api/v1: every Ninja-served context's router is mounted here."""
+
+from conectar.gateway.session import router as session_router
+from conectar.platform.ninja_api import build_ninja_api
+
+api = build_ninja_api(urls_namespace="api")
+api.add_router("", session_router)

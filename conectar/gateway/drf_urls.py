@@ -1,0 +1,3 @@
+"""DRF-served contexts' routes under /api/v1."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""WebSocket routes under /ws/ (the marketplace chat mounts here)."""
+
+websocket_urlpatterns: list = []

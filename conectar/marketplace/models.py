@@ -1,0 +1,1 @@
+"""Marketplace tables (database alias: see conectar.platform.databases)."""

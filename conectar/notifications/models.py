@@ -1,0 +1,1 @@
+"""Notifications tables (database alias: see conectar.platform.databases)."""

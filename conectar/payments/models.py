@@ -1,0 +1,1 @@
+"""Payments tables (database alias: see conectar.platform.databases)."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    name = "conectar.platform"
+    label = "platform"
+    verbose_name = "Platform"

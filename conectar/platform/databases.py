@@ -1,0 +1,94 @@
+"""One PostgreSQL database per context, and the router that keeps each app in its own.
+
+Lifting a context into its own service means pointing `<CTX>_DATABASE_URL` elsewhere; nothing in
+the code names a database except through `alias_for(context)`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import environ
+
+# context (= Django app label) -> database alias. auth_ctx lives in `default` together with
+# Django's own apps (admin log, sessions, content types) and simplejwt's blacklist.
+CONTEXT_DATABASES: dict[str, str] = {
+    "auth_ctx": "default",
+    "users": "users",
+    "professionals": "professionals",
+    "marketplace": "marketplace",
+    "payments": "payments",
+    "notifications": "notifications",
+}
+GEO_CONTEXTS = frozenset({"professionals"})
+# Apps whose tables exist in every context database (the outbox and processed-events records).
+EVERYWHERE_APPS = frozenset({"eventbus"})
+# Migration order: default first (Django's own tables), then the contexts.
+ALIASES: tuple[str, ...] = tuple(dict.fromkeys(CONTEXT_DATABASES.values()))
+
+_POSTGIS_ENGINE = "django.contrib.gis.db.backends.postgis"
+_POSTGRES_ENGINE = "django.db.backends.postgresql"
+
+
+def alias_for(context: str) -> str:
+    try:
+        return CONTEXT_DATABASES[context]
+    except KeyError:
+        raise LookupError(f"no database for context {context!r}") from None
+
+
+def context_for_alias(alias: str) -> str:
+    for context, ctx_alias in CONTEXT_DATABASES.items():
+        if ctx_alias == alias:
+            return context
+    raise LookupError(f"no context uses database alias {alias!r}")
+
+
+def database_settings(*, server_url: str, overrides: dict[str, str], conn_max_age: int) -> dict:
+    """DATABASES for every context: `<CTX>_DATABASE_URL` when given, else the server of
+    DATABASE_URL with database `<prefix>_<ctx>`, the prefix being DATABASE_URL's own database name."""
+    prefix = urlsplit(server_url).path.lstrip("/") or "conectar"
+    databases = {}
+    for context, alias in CONTEXT_DATABASES.items():
+        url = overrides.get(context) or _with_database(server_url, f"{prefix}_{context}")
+        config = environ.Env.db_url_config(url)
+        config.update(
+            ENGINE=_POSTGIS_ENGINE if context in GEO_CONTEXTS else _POSTGRES_ENGINE,
+            CONN_MAX_AGE=conn_max_age,
+            CONN_HEALTH_CHECKS=True,
+            ATOMIC_REQUESTS=False,
+        )
+        # JIT planning costs tens of ms on the search queries and never pays back on OLTP work.
+        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        databases[alias] = config
+    return databases
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+class ContextRouter:
+    """Send each context's models to its own database; Django's apps live in `default`."""
+
+    def _alias(self, model) -> str | None:
+        label = model._meta.app_label
+        if label in EVERYWHERE_APPS:
+            return None  # callers always say which database they mean
+        return CONTEXT_DATABASES.get(label, "default")
+
+    def db_for_read(self, model, **hints):
+        return self._alias(model)
+
+    def db_for_write(self, model, **hints):
+        return self._alias(model)
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # Cross-context foreign keys are forbidden: only objects in the same database relate.
+        return obj1._state.db == obj2._state.db
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        if app_label in EVERYWHERE_APPS:
+            return True
+        return CONTEXT_DATABASES.get(app_label, "default") == db

@@ -1,0 +1,68 @@
+"""Running one subscriber on one event, exactly once in effect; and the dead-letter path."""
+
+from __future__ import annotations
+
+import random
+from uuid import UUID
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from conectar.platform.eventbus.models import DeadLetter, ProcessedEvent
+from conectar.platform.eventbus.subscriptions import Subscription
+from conectar.platform.request_id import bind_request_id, reset_request_id
+from conectar.shared.events import from_payload
+
+_PROCESSED_TABLE = ProcessedEvent._meta.db_table
+
+
+def handle_once(sub: Subscription, envelope: dict) -> bool:
+    """Run `sub.handler` for the event unless this handler already processed it.
+
+    The dedupe record and the handler's effects commit in one transaction in the subscriber's
+    database. A concurrent duplicate blocks on the unique index until the first commits, then
+    sees the conflict and does nothing. Returns whether the handler ran.
+    """
+    event = from_payload(envelope["event_type"], envelope["payload"])
+    token = bind_request_id(envelope.get("request_id"))
+    try:
+        with transaction.atomic(using=sub.alias):
+            if not _claim(sub.alias, event.event_id, sub.key):
+                return False
+            sub.handler(event)
+        return True
+    finally:
+        reset_request_id(token)
+
+
+def _claim(alias: str, event_id: UUID, handler: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_PROCESSED_TABLE} (event_id, handler, processed_at) "  # noqa: S608 - a constant
+            "VALUES (%s, %s, now()) ON CONFLICT (event_id, handler) DO NOTHING",
+            [event_id, handler],
+        )
+        return cursor.rowcount == 1
+
+
+def retry_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential backoff with equal jitter: between half and all of min(cap, base·2^(n-1))."""
+    ceiling = min(cap, base * 2 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
+
+
+def bury(sub: Subscription, envelope: dict, *, attempts: int, error: str) -> None:
+    """Record a delivery that exhausted its retries where staff can see and re-drive it."""
+    DeadLetter.objects.using(sub.alias).update_or_create(
+        event_id=envelope["event_id"],
+        handler=sub.key,
+        defaults={
+            "event_type": envelope["event_type"],
+            "envelope": envelope,
+            "attempts": attempts,
+            "last_error": error[:10_000],
+            "status": DeadLetter.Status.DEAD,
+            "died_at": timezone.now(),
+            "redriven_at": None,
+        },
+    )

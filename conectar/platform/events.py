@@ -1,0 +1,7 @@
+"""The event bus as the contexts use it: `publish` in a use case's transaction, `subscribe` in
+`AppConfig.ready()`."""
+
+from conectar.platform.eventbus.publishing import publish
+from conectar.platform.eventbus.subscriptions import subscribe
+
+__all__ = ["publish", "subscribe"]

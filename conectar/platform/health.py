@@ -1,0 +1,70 @@
+"""Liveness and readiness. Ready means every context database, the cache and the broker answer."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from conectar.platform.databases import ALIASES
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+def _database(alias: str) -> None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache() -> None:
+    cache.set("health:ping", "1", timeout=5)
+    if cache.get("health:ping") != "1":
+        raise RuntimeError("cache did not return what was written")
+
+
+def _broker() -> None:
+    from conectar.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # no broker in this mode; tasks run in-process
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
+
+
+def _run(name: str, check) -> tuple[str, str]:
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the name says which
+        return name, f"down: {type(exc).__name__}"
+    finally:
+        if name.startswith("database:"):
+            connections.close_all()  # connections are per thread; this thread is about to go
+    return name, "ok"
+
+
+def readiness() -> dict[str, str]:
+    checks = {f"database:{alias}": (lambda a=alias: _database(a)) for alias in ALIASES}
+    checks["cache"] = _cache
+    checks["broker"] = _broker
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        return dict(pool.map(lambda item: _run(*item), checks.items()))
+
+
+@require_GET
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def ready(request):
+    results = readiness()
+    down = sorted(name for name, state in results.items() if state != "ok")
+    body = {"status": "ok" if not down else "unavailable", "checks": results}
+    if down:
+        body["detail"] = "Not ready: " + ", ".join(down) + " down."
+        body["code"] = "not_ready"
+    return JsonResponse(body, status=503 if down else 200)

@@ -1,0 +1,250 @@
+"""The one error body of API.md — `{"detail", "code", "fields"?}` — for DRF, Ninja and Django alike.
+
+Each framework's exceptions are translated here, so views raise whatever is natural to them
+(`DomainError`s from services, DRF/Ninja validation errors) and the client always sees one shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.views import exception_handler as drf_default_handler
+
+from conectar.shared.errors import DomainError, InvalidInput, PayloadTooLarge, RateLimited
+
+log = structlog.get_logger(__name__)
+
+API_PREFIX = "/api/"
+
+
+def error_response(
+    status: int,
+    detail: str,
+    code: str,
+    *,
+    fields: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JsonResponse:
+    body: dict = {"detail": detail, "code": code}
+    if fields:
+        body["fields"] = fields
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def domain_error_response(exc: DomainError) -> JsonResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    fields = exc.fields if isinstance(exc, InvalidInput) else None
+    return error_response(exc.status, exc.detail, exc.code, fields=fields, headers=headers)
+
+
+def server_error_response() -> JsonResponse:
+    return error_response(500, "An unexpected error occurred; it has been logged.", "server_error")
+
+
+# --- DRF -----------------------------------------------------------------------------------------------
+
+_DRF_STATUS = {
+    drf.ValidationError: (422, "invalid"),
+    drf.ParseError: (422, "malformed_body"),
+    drf.NotAuthenticated: (401, "not_authenticated"),
+    drf.AuthenticationFailed: (401, "authentication_failed"),
+    drf.PermissionDenied: (403, "permission_denied"),
+    drf.NotFound: (404, "not_found"),
+    drf.MethodNotAllowed: (405, "method_not_allowed"),
+    drf.NotAcceptable: (406, "not_acceptable"),
+    drf.UnsupportedMediaType: (415, "unsupported_media_type"),
+    drf.Throttled: (429, "rate_limited"),
+}
+
+
+def drf_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    if isinstance(exc, RequestDataTooBig):
+        return domain_error_response(PayloadTooLarge())
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if not isinstance(exc, drf.APIException):
+        return None  # unexpected: Django logs it and answers through handler500
+    status, code = next(((s, c) for cls, (s, c) in _DRF_STATUS.items() if isinstance(exc, cls)), (exc.status_code, "error"))
+    default = drf_default_handler(exc, context)  # keeps WWW-Authenticate, Allow, Retry-After
+    headers = {k: v for k, v in (default.items() if default is not None else []) if k in {"WWW-Authenticate", "Allow", "Retry-After"}}
+    if isinstance(exc, drf.ValidationError):
+        return error_response(status, "Invalid input.", code, fields=_drf_fields(exc.detail), headers=headers)
+    return error_response(status, _first_message(exc.detail), code, headers=headers)
+
+
+def _drf_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(detail, Mapping):
+        fields: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            key = f"{prefix}.{name}" if prefix else str(name)
+            fields.update(_drf_fields(value, key))
+        return fields
+    if isinstance(detail, list) and detail and all(isinstance(d, Mapping | list) for d in detail):
+        fields = {}
+        for index, value in enumerate(detail):
+            fields.update(_drf_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+        return fields
+    messages = [str(d) for d in detail] if isinstance(detail, list) else [str(detail)]
+    return {prefix or "non_field_errors": messages}
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, Mapping) and detail:
+        return _first_message(next(iter(detail.values())))
+    return str(detail)
+
+
+# --- Ninja ---------------------------------------------------------------------------------------------
+
+
+def install_ninja_error_handlers(api) -> None:
+    from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+    def on_validation(request, exc: ValidationError):
+        return error_response(422, "Invalid input.", "invalid", fields=ninja_fields(exc.errors))
+
+    def on_http_error(request, exc: HttpError):
+        cause = exc.__cause__
+        if isinstance(cause, DomainError):  # raised by our parser (e.g. 415) and wrapped by Ninja
+            return domain_error_response(cause)
+        if isinstance(cause, json.JSONDecodeError | UnicodeDecodeError):
+            return error_response(422, "The request body is not valid JSON.", "malformed_body")
+        if isinstance(exc, AuthenticationError):
+            return error_response(401, "Authentication credentials were not provided or are invalid.", "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return error_response(exc.status_code, str(exc), _code_for_status(exc.status_code))
+
+    def on_domain_error(request, exc: DomainError):
+        return domain_error_response(exc)
+
+    def on_not_found(request, exc):
+        return error_response(404, "Not found.", "not_found")
+
+    def on_forbidden(request, exc):
+        return error_response(403, "You do not have permission to perform this action.", "permission_denied")
+
+    def on_too_big(request, exc):
+        return domain_error_response(PayloadTooLarge())
+
+    def on_unexpected(request, exc):
+        log.exception("http.unhandled_exception", path=request.path)
+        return server_error_response()
+
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(DjangoPermissionDenied, on_forbidden)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(Exception, on_unexpected)
+
+
+def ninja_fields(errors: list[dict]) -> dict[str, list[str]]:
+    """Ninja locations look like ("body", "payload", "email") or ("query", "lat"): keep the field."""
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        # drop the source ("body"/"query"/...) and Ninja's name for a whole-body argument
+        parts = loc[2:] if len(loc) > 2 and loc[0] in {"body", "form"} else loc[1:] or loc
+        fields.setdefault(".".join(parts) or "non_field_errors", []).append(str(error.get("msg", "invalid")))
+    return fields
+
+
+def _code_for_status(status: int) -> str:
+    return {
+        400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+        405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+        415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+        503: "service_unavailable",
+    }.get(status, "error")
+
+
+# --- Django's own error views and middleware ---------------------------------------------------------
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return domain_error_response(PayloadTooLarge())
+    return error_response(400, "Bad request.", "bad_request")
+
+
+def permission_denied(request, exception=None):
+    return error_response(403, "You do not have permission to perform this action.", "permission_denied")
+
+
+def not_found(request, exception=None):
+    return error_response(404, "Not found.", "not_found")
+
+
+def server_error(request):
+    return server_error_response()
+
+
+class BodyLimitMiddleware:
+    """Refuse an oversized body from its Content-Length, before anything reads it (413)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "Invalid Content-Length header.", "bad_request")
+        is_upload = request.content_type == "multipart/form-data"
+        limit = settings.MAX_UPLOAD_BODY_BYTES if is_upload else settings.MAX_JSON_BODY_BYTES
+        if length > limit:
+            return error_response(413, f"The request body is larger than {limit} bytes.", "payload_too_large")
+        return self.get_response(request)
+
+
+class ApiErrorBodyMiddleware:
+    """A last guard for API paths: any error response that is not already JSON (Django's CSRF page,
+    a framework's bare 405) is rewritten into the one error body, keeping its status and headers."""
+
+    _KEEP = ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(API_PREFIX)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            rewritten = error_response(
+                status,
+                _STATUS_DETAIL.get(status, "The request could not be completed."),
+                _code_for_status(status) if status != 500 else "server_error",
+                headers={h: response[h] for h in self._KEEP if response.has_header(h)},
+            )
+            return rewritten
+        return response
+
+
+_STATUS_DETAIL = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    500: "An unexpected error occurred; it has been logged.",
+}

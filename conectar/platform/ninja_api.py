@@ -1,0 +1,38 @@
+"""The Ninja API every Ninja-served context mounts its router on."""
+
+from __future__ import annotations
+
+import json
+
+from ninja import NinjaAPI
+from ninja.parser import Parser
+
+from conectar.platform.auth import AccessTokenBearer
+from conectar.platform.http_errors import install_ninja_error_handlers
+from conectar.shared.errors import UnsupportedMediaType
+
+_JSON_TYPES = {"application/json", ""}
+
+
+class JsonBodyParser(Parser):
+    """JSON bodies only: any other declared content type is a 415, not a confusing 422."""
+
+    def parse_body(self, request):
+        content_type = request.content_type or ""
+        if content_type not in _JSON_TYPES and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(f"Expected application/json, got {content_type}.")
+        return json.loads(request.body)
+
+
+def build_ninja_api(*, urls_namespace: str) -> NinjaAPI:
+    api = NinjaAPI(
+        title="ConectarProfesionales API",
+        version="1.0.0",
+        urls_namespace=urls_namespace,
+        auth=AccessTokenBearer(),
+        parser=JsonBodyParser(),
+        docs_url=None,  # the gateway serves one merged document and docs page
+        openapi_url=None,
+    )
+    install_ninja_error_handlers(api)
+    return api

@@ -1,0 +1,1 @@
+"""Professionals tables (database alias: see conectar.platform.databases)."""

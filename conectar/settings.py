@@ -1,0 +1,203 @@
+"""The one settings module. Everything that differs between machines comes from the environment
+(documented in `.env.example`); defaults are the safe production ones unless CONECTAR_ENV says
+otherwise."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from conectar.platform.databases import CONTEXT_DATABASES, database_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional; the real environment wins
+
+CONECTAR_ENV = env.str("CONECTAR_ENV", default="production")
+if CONECTAR_ENV not in {"production", "development", "test"}:
+    raise ImproperlyConfigured("CONECTAR_ENV must be production, development or test")
+PRODUCTION = CONECTAR_ENV == "production"
+
+DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY")  # no default: production refuses to start without it
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-never-use-in-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "ninja",
+    "channels",
+    "conectar.platform",
+    "conectar.platform.eventbus",
+    "conectar.auth_ctx",
+    "conectar.users",
+    "conectar.professionals",
+    "conectar.marketplace",
+    "conectar.payments",
+    "conectar.notifications",
+    "conectar.gateway",
+]
+
+MIDDLEWARE = [
+    "conectar.platform.request_id.RequestIdMiddleware",
+    "conectar.platform.http_errors.BodyLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "conectar.platform.http_errors.ApiErrorBodyMiddleware",
+]
+
+# Debian 12 ships GDAL 3.6; we only ever build points from validated floats, never parse
+# untrusted spatial references, so GDAL's file/network access guard (3.9+) is not needed.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+ROOT_URLCONF = "conectar.urls"
+WSGI_APPLICATION = "conectar.wsgi.application"
+ASGI_APPLICATION = "conectar.asgi.application"
+AUTH_USER_MODEL = "auth_ctx.Account"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Databases: one per context (ARCHITECTURE.md § Databases) -----------------------------------
+DATABASES = database_settings(
+    server_url=env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/conectar"),
+    overrides={ctx: env.str(f"{ctx.upper()}_DATABASE_URL", default="") for ctx in CONTEXT_DATABASES},
+    conn_max_age=env.int("DB_CONN_MAX_AGE", default=600),
+)
+DATABASE_ROUTERS = ["conectar.platform.databases.ContextRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, channels, Celery ---------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:  # in-process fallbacks for a machine without Redis; `make run` says so when it uses them
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None  # tasks report through the database, not result objects
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env.str("CELERY_BROKER_URL", default="")))
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+
+CELERY_BEAT_SCHEDULE = {
+    "eventbus-relay-all-outboxes": {
+        "task": "eventbus.relay_all_outboxes",
+        "schedule": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
+    },
+}
+
+# --- Event bus ----------------------------------------------------------------------------------
+EVENTBUS = {
+    "RELAY_INTERVAL_SECONDS": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
+    "RELAY_BATCH_SIZE": env.int("EVENTBUS_RELAY_BATCH_SIZE", default=500),
+    "MAX_RETRIES": env.int("EVENTBUS_MAX_RETRIES", default=8),
+    "RETRY_BACKOFF_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_SECONDS", default=2.0),
+    "RETRY_BACKOFF_MAX_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_MAX_SECONDS", default=600.0),
+}
+
+# --- HTTP: DRF, Ninja, limits ---------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["conectar.platform.auth.AccessTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "conectar.platform.http_errors.drf_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ConectarProfesionales API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+}
+MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
+MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=60 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
+INTERNAL_SERVICE_KEYS = env.list("INTERNAL_SERVICE_KEYS", default=[])
+
+# --- Static, i18n ---------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files without collectstatic
+LANGUAGE_CODE = "es-ar"
+TIME_ZONE = "America/Argentina/Buenos_Aires"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: structured JSON, request id in every line ----------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | console
+LOGGING_CONFIG = None  # configured by conectar.platform.logging at startup
+from conectar.platform.logging import configure_logging  # noqa: E402
+
+configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

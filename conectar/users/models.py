@@ -1,0 +1,1 @@
+"""Users tables (database alias: see conectar.platform.databases)."""
