@@ -11,3 +11,16 @@ from conectar.settings import INSTALLED_APPS  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.probe"]
 ROOT_URLCONF = "tests.support.urls"
+DATABASE_ROUTERS = ["tests.support.probe.router.ProbeRouter", "conectar.platform.databases.ContextRouter"]
+
+# Short retry and relay timings so the event-bus tests see retries, dead letters and the beat
+# relay within seconds (the worker subprocess gets the same values through its environment).
+EVENTBUS = {
+    **EVENTBUS,  # noqa: F405
+    "MAX_RETRIES": 3,
+    "RETRY_BACKOFF_SECONDS": 0.2,
+    "RETRY_BACKOFF_MAX_SECONDS": 2.0,
+    "RELAY_INTERVAL_SECONDS": 0.5,
+}
+CELERY_BEAT_SCHEDULE["eventbus-relay-all-outboxes"]["schedule"] = 0.5  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is benched

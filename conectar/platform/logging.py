@@ -6,8 +6,23 @@ import logging.config
 
 import structlog
 
+def _request_id_from_record(logger, method_name, event_dict):
+    """Django logs request failures (`django.request`) after the middleware has unbound the id;
+    those records carry the request itself, which carries the id."""
+    record = event_dict.get("_record")
+    request = getattr(record, "request", None)
+    if request is not None and "request_id" not in event_dict:
+        event_dict["request_id"] = getattr(request, "request_id", None)
+    status_code = getattr(record, "status_code", None)
+    if status_code is not None:
+        event_dict.setdefault("status_code", status_code)
+    event_dict.pop("request", None)
+    return event_dict
+
+
 _shared_processors = [
     structlog.contextvars.merge_contextvars,
+    _request_id_from_record,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -1,0 +1,18 @@
+from django.db import models
+
+
+class ProbeEffect(models.Model):
+    """What a probe handler did; lives in every context database (see the probe router)."""
+
+    event_id = models.UUIDField()
+    handler = models.CharField(max_length=50)
+    label = models.CharField(max_length=200)
+    request_id = models.CharField(max_length=128, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ProbeItem(models.Model):
+    """A row a probe route writes, in the marketplace database, next to the event it publishes."""
+
+    name = models.CharField(max_length=100)
+    count = models.IntegerField()

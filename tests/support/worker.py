@@ -1,0 +1,77 @@
+"""A real Celery worker process (with embedded beat) on the test databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import connections
+
+from conectar.platform.databases import CONTEXT_DATABASES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_env() -> dict[str, str]:
+    """`<CTX>_DATABASE_URL` for each context, naming the test database pytest-django created."""
+    env = {}
+    for context, alias in CONTEXT_DATABASES.items():
+        s = connections[alias].settings_dict
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        env[f"{context.upper()}_DATABASE_URL"] = f"postgres://{auth}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    return env
+
+
+class CeleryWorker:
+    def __init__(self, *, broker_url: str, log_path: Path, concurrency: int = 2, beat: bool = True):
+        self.broker_url = broker_url
+        self.log_path = log_path
+        self.concurrency = concurrency
+        self.beat = beat
+        self.process: subprocess.Popen | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="conectar-worker-")
+
+    def start(self, app, *, timeout: float = 60.0) -> None:
+        env = {
+            **os.environ,
+            **test_database_env(),
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_BEAT_SCHEDULE_FILENAME": str(Path(self._tmp.name) / "beat-schedule"),
+            "PYTHONPATH": str(ROOT),
+        }
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "conectar", "worker",
+            "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork",
+            "--without-gossip", "--without-mingle", f"--hostname=test-worker-{os.getpid()}@%h",
+        ]
+        if self.beat:
+            cmd.append("--beat")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.wait_ready(app, timeout=timeout)
+
+    def wait_ready(self, app, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.process.returncode}; see {self.log_path}")
+            if app.control.ping(timeout=0.5):
+                return
+        raise TimeoutError(f"celery worker not ready after {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+        self._tmp.cleanup()
