@@ -115,7 +115,9 @@ else:  # in-process fallbacks for a machine without Redis; `make run` says so wh
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None  # tasks report through the database, not result objects
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env.str("CELERY_BROKER_URL", default="")))
+CELERY_TASK_ALWAYS_EAGER = env.bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env.str("CELERY_BROKER_URL", default=""))
+)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -126,7 +128,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
+)
 
 CELERY_BEAT_SCHEDULE = {
     "eventbus-relay-all-outboxes": {
@@ -139,6 +143,7 @@ CELERY_BEAT_SCHEDULE = {
 EVENTBUS = {
     "RELAY_INTERVAL_SECONDS": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
     "RELAY_BATCH_SIZE": env.int("EVENTBUS_RELAY_BATCH_SIZE", default=500),
+    "DELIVERY_BATCH_SIZE": env.int("EVENTBUS_DELIVERY_BATCH_SIZE", default=50),
     "MAX_RETRIES": env.int("EVENTBUS_MAX_RETRIES", default=8),
     "RETRY_BACKOFF_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_SECONDS", default=2.0),
     "RETRY_BACKOFF_MAX_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_MAX_SECONDS", default=600.0),
@@ -198,6 +203,6 @@ USE_TZ = True
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | console
 LOGGING_CONFIG = None  # configured by conectar.platform.logging at startup
-from conectar.platform.logging import configure_logging  # noqa: E402
+from conectar.platform.logging import configure_logging
 
 configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -48,4 +48,5 @@ def celery_worker(django_db_setup, django_db_blocker, broker_proxy):
 def worker(celery_worker, broker_proxy):
     if not broker_proxy.running:  # a failed outage test must not take the broker from the next
         broker_proxy.start()
+    celery_app.close()  # no pooled connection broken by an earlier outage
     return celery_worker

@@ -6,8 +6,8 @@ os.environ.setdefault("CONECTAR_ENV", "test")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 
-from conectar.settings import *  # noqa: E402, F403
-from conectar.settings import INSTALLED_APPS  # noqa: E402
+from conectar.settings import *  # noqa: F403
+from conectar.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.probe"]
 ROOT_URLCONF = "tests.support.urls"
@@ -24,3 +24,4 @@ EVENTBUS = {
 }
 CELERY_BEAT_SCHEDULE["eventbus-relay-all-outboxes"]["schedule"] = 0.5  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is benched
+STATIC_ROOT = None  # static files come from the finders in tests; nothing is collected

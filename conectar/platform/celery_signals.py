@@ -1,13 +1,20 @@
-"""Carry the request id from whoever enqueues a task into the task's own logs and events."""
+"""Worker hygiene: carry the request id from whoever enqueued a task into its logs and events, and
+manage database connections around each task as Django does around each request."""
 
 from __future__ import annotations
 
 from celery import signals
+from django.db import close_old_connections
 
 from conectar.platform.request_id import bind_request_id, current_request_id, reset_request_id
 
 _HEADER = "request_id"
 _tokens: dict[str, object] = {}
+
+
+def _in_worker(task) -> bool:
+    # An eager task runs inline in its caller, maybe inside a transaction: hands off its connections.
+    return task is not None and not getattr(task.request, "is_eager", False)
 
 
 @signals.before_task_publish.connect
@@ -17,13 +24,17 @@ def _stamp_request_id(headers=None, **_):
 
 
 @signals.task_prerun.connect
-def _bind_request_id(task_id=None, task=None, **_):
+def _before_task(task_id=None, task=None, **_):
+    if _in_worker(task):
+        close_old_connections()
     request_id = getattr(task.request, _HEADER, None) if task else None
     _tokens[task_id] = bind_request_id(request_id)
 
 
 @signals.task_postrun.connect
-def _unbind_request_id(task_id=None, **_):
+def _after_task(task_id=None, task=None, **_):
     token = _tokens.pop(task_id, None)
     if token is not None:
         reset_request_id(token)
+    if _in_worker(task):
+        close_old_connections()

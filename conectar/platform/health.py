@@ -10,6 +10,7 @@ from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from conectar.celery import app
 from conectar.platform.databases import ALIASES
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -27,8 +28,6 @@ def _cache() -> None:
 
 
 def _broker() -> None:
-    from conectar.celery import app
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # no broker in this mode; tasks run in-process
     with app.connection_for_write() as conn:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http import HTTPStatus
 
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_default_handler
 
@@ -78,9 +80,15 @@ def drf_exception_handler(exc, context):
         exc = drf.PermissionDenied()
     if not isinstance(exc, drf.APIException):
         return None  # unexpected: Django logs it and answers through handler500
-    status, code = next(((s, c) for cls, (s, c) in _DRF_STATUS.items() if isinstance(exc, cls)), (exc.status_code, "error"))
+    status, code = next(
+        ((s, c) for cls, (s, c) in _DRF_STATUS.items() if isinstance(exc, cls)), (exc.status_code, "error")
+    )
     default = drf_default_handler(exc, context)  # keeps WWW-Authenticate, Allow, Retry-After
-    headers = {k: v for k, v in (default.items() if default is not None else []) if k in {"WWW-Authenticate", "Allow", "Retry-After"}}
+    headers = {
+        k: v
+        for k, v in (default.items() if default is not None else [])
+        if k in {"WWW-Authenticate", "Allow", "Retry-After"}
+    }
     if isinstance(exc, drf.ValidationError):
         return error_response(status, "Invalid input.", code, fields=_drf_fields(exc.detail), headers=headers)
     return error_response(status, _first_message(exc.detail), code, headers=headers)
@@ -114,8 +122,6 @@ def _first_message(detail) -> str:
 
 
 def install_ninja_error_handlers(api) -> None:
-    from ninja.errors import AuthenticationError, HttpError, ValidationError
-
     def on_validation(request, exc: ValidationError):
         return error_response(422, "Invalid input.", "invalid", fields=ninja_fields(exc.errors))
 
@@ -126,7 +132,12 @@ def install_ninja_error_handlers(api) -> None:
         if isinstance(cause, json.JSONDecodeError | UnicodeDecodeError):
             return error_response(422, "The request body is not valid JSON.", "malformed_body")
         if isinstance(exc, AuthenticationError):
-            return error_response(401, "Authentication credentials were not provided or are invalid.", "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+            return error_response(
+                401,
+                "Authentication credentials were not provided or are invalid.",
+                "not_authenticated",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return error_response(exc.status_code, str(exc), _code_for_status(exc.status_code))
 
     def on_domain_error(request, exc: DomainError):
@@ -160,16 +171,24 @@ def ninja_fields(errors: list[dict]) -> dict[str, list[str]]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
         # drop the source ("body"/"query"/...) and Ninja's name for a whole-body argument
-        parts = loc[2:] if len(loc) > 2 and loc[0] in {"body", "form"} else loc[1:] or loc
+        source, *rest = loc or ["body"]
+        parts = rest[1:] if source in {"body", "form"} and len(rest) > 1 else rest
         fields.setdefault(".".join(parts) or "non_field_errors", []).append(str(error.get("msg", "invalid")))
     return fields
 
 
 def _code_for_status(status: int) -> str:
     return {
-        400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-        405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-        415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        422: "invalid",
+        429: "rate_limited",
         503: "service_unavailable",
     }.get(status, "error")
 
@@ -225,18 +244,17 @@ class ApiErrorBodyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (
-            response.status_code >= 400
+            response.status_code >= HTTPStatus.BAD_REQUEST
             and request.path.startswith(API_PREFIX)
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status = response.status_code
-            rewritten = error_response(
+            return error_response(
                 status,
                 _STATUS_DETAIL.get(status, "The request could not be completed."),
-                _code_for_status(status) if status != 500 else "server_error",
+                _code_for_status(status) if status != HTTPStatus.INTERNAL_SERVER_ERROR else "server_error",
                 headers={h: response[h] for h in self._KEEP if response.has_header(h)},
             )
-            return rewritten
         return response
 
 

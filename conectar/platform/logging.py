@@ -6,6 +6,7 @@ import logging.config
 
 import structlog
 
+
 def _request_id_from_record(logger, method_name, event_dict):
     """Django logs request failures (`django.request`) after the middleware has unbound the id;
     those records carry the request itself, which carries the id."""
@@ -31,11 +32,7 @@ _shared_processors = [
 
 
 def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     logging.config.dictConfig(
         {
             "version": 1,

@@ -1,7 +1,7 @@
 """The event bus against real PostgreSQL, real Redis and a real Celery worker process."""
 
+import itertools
 import threading
-import uuid
 
 import pytest
 import redis
@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connections, transaction
 
 from conectar.celery import app as celery_app
-from conectar.platform.events import publish
 from conectar.platform.eventbus.models import DeadLetter, OutboxEvent, ProcessedEvent
 from conectar.platform.eventbus.publishing import PublishOutsideTransaction, envelope_for
 from conectar.platform.eventbus.tasks import deliver_event
+from conectar.platform.events import publish
 from tests.support.probe import handlers
 from tests.support.probe.contracts import ProbePinged
 from tests.support.probe.models import ProbeEffect
@@ -21,17 +21,15 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
-SUBSCRIBERS = {"users": "tests.support.probe.handlers.record_in_users",
-               "notifications": "tests.support.probe.handlers.record_in_notifications"}
+SUBSCRIBERS = {
+    "users": "tests.support.probe.handlers.record_in_users",
+    "notifications": "tests.support.probe.handlers.record_in_notifications",
+}
 _redis = redis.Redis.from_url(settings.REDIS_URL)
 
 
 def effects(event_id, alias):
     return ProbeEffect.objects.using(alias).filter(event_id=event_id).count()
-
-
-def processed(event_id, alias):
-    return ProbeEffect.objects.using(alias).filter(event_id=event_id).exists() and ProcessedEvent.objects.using(alias).filter(event_id=event_id).count()
 
 
 def publish_committed(**fields) -> ProbePinged:
@@ -46,8 +44,13 @@ def delivered_everywhere(event) -> bool:
 
 
 def worker_idle() -> bool:
-    inspect = celery_app.control.inspect(timeout=1)
-    active, reserved, scheduled = inspect.active() or {}, inspect.reserved() or {}, inspect.scheduled() or {}
+    """True once the worker has nothing active, reserved or scheduled and the queue is empty."""
+    try:
+        inspect = celery_app.control.inspect(timeout=1)
+        active, reserved, scheduled = inspect.active() or {}, inspect.reserved() or {}, inspect.scheduled() or {}
+    except (redis.ConnectionError, OSError):
+        celery_app.close()  # a pooled connection cut by an earlier outage test; poll again
+        return False
     pending = _redis_broker().llen("celery")
     return (
         bool(active)
@@ -68,9 +71,13 @@ def test_a_rolled_back_transaction_publishes_nothing(worker):
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction.atomic(using="marketplace"):
-        publish(rolled_back)
-        raise Abort
+    def use_case_that_fails_after_publishing():
+        with transaction.atomic(using="marketplace"):
+            publish(rolled_back)
+            raise Abort
+
+    with pytest.raises(Abort):
+        use_case_that_fails_after_publishing()
 
     assert not OutboxEvent.objects.using("marketplace").filter(event_id=rolled_back.event_id).exists()
     # A committed event published afterwards goes all the way through (the relay ran, twice over:
@@ -167,11 +174,12 @@ def test_e_a_handler_that_keeps_failing_is_retried_with_backoff_dead_lettered_an
 
     dead = wait_until(
         lambda: DeadLetter.objects.using("notifications").filter(event_id=event.event_id).first(),
-        timeout=60, message="the dead letter",
+        timeout=60,
+        message="the dead letter",
     )
     tries = [float(t) for t in _redis.lrange(handlers.attempts_key(event.event_id, "notifications"), 0, -1)]
     assert len(tries) == conf["MAX_RETRIES"] + 1 == dead.attempts
-    for attempt, (earlier, later) in enumerate(zip(tries, tries[1:], strict=False), start=1):
+    for attempt, (earlier, later) in enumerate(itertools.pairwise(tries), start=1):
         # Equal jitter never waits less than half the exponential step.
         floor = min(conf["RETRY_BACKOFF_MAX_SECONDS"], conf["RETRY_BACKOFF_SECONDS"] * 2 ** (attempt - 1)) / 2
         assert later - earlier >= floor
@@ -204,7 +212,11 @@ def test_the_request_id_travels_from_the_request_into_the_event_and_its_handlers
     )
     assert response.status_code == 201
     assert response["X-Request-ID"] == "req-trace-123"
-    row = OutboxEvent.objects.using("marketplace").get(event_type="marketplace.probe_pinged.v1", envelope__payload__label="traced")
+    row = OutboxEvent.objects.using("marketplace").get(
+        event_type="marketplace.probe_pinged.v1", envelope__payload__label="traced"
+    )
     assert row.envelope["request_id"] == "req-trace-123"
-    effect = wait_until(lambda: ProbeEffect.objects.using("users").filter(event_id=row.event_id).first(), message="delivery")
+    effect = wait_until(
+        lambda: ProbeEffect.objects.using("users").filter(event_id=row.event_id).first(), message="delivery"
+    )
     assert effect.request_id == "req-trace-123"

@@ -45,13 +45,22 @@ class CeleryWorker:
             "PYTHONPATH": str(ROOT),
         }
         cmd = [
-            sys.executable, "-m", "celery", "-A", "conectar", "worker",
-            "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork",
-            "--without-gossip", "--without-mingle", f"--hostname=test-worker-{os.getpid()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "conectar",
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={self.concurrency}",
+            "--pool=" + os.environ.get("BENCH_POOL", "prefork"),
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname=test-worker-{os.getpid()}@%h",
         ]
         if self.beat:
             cmd.append("--beat")
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_ready(app, timeout=timeout)
 

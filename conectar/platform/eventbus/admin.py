@@ -63,7 +63,17 @@ class DeadLetterAdmin(PerDatabaseAdmin):
     list_display = ("event_type", "handler", "status", "attempts", "died_at", "redriven_at")
     list_filter = (DatabaseFilter, "status")
     search_fields = ("event_id", "handler", "event_type")
-    readonly_fields = ("event_id", "event_type", "handler", "envelope", "attempts", "last_error", "status", "died_at", "redriven_at")
+    readonly_fields = (
+        "event_id",
+        "event_type",
+        "handler",
+        "envelope",
+        "attempts",
+        "last_error",
+        "status",
+        "died_at",
+        "redriven_at",
+    )
     actions = ["redrive_selected"]
 
     def has_change_permission(self, request, obj=None):

@@ -39,6 +39,9 @@ class ProcessedEvent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event_id", "handler"], name="processed_event_once")]
 
+    def __str__(self) -> str:
+        return f"{self.event_id} by {self.handler}"
+
 
 class DeadLetter(models.Model):
     """A delivery that kept failing after every retry; staff re-drive it once the cause is fixed."""

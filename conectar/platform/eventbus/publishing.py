@@ -1,8 +1,12 @@
-"""`publish(event)`: a transactional outbox write, plus a nudge to the relay after commit."""
+"""`publish(event)`: a transactional outbox write.
+
+Nothing here touches the broker: the outbox's trigger notifies the workers' listeners on commit
+(see listener.py). Only without a broker (development fallback) does the commit relay in-process.
+"""
 
 from __future__ import annotations
 
-import structlog
+from django.conf import settings
 from django.db import transaction
 
 from conectar.platform.databases import alias_for
@@ -10,8 +14,6 @@ from conectar.platform.eventbus.models import OutboxEvent
 from conectar.platform.eventbus.tasks import relay_outbox
 from conectar.platform.request_id import current_request_id
 from conectar.shared.events import DomainEvent, to_payload
-
-log = structlog.get_logger(__name__)
 
 
 class PublishOutsideTransaction(RuntimeError):
@@ -43,13 +45,9 @@ def publish(event: DomainEvent) -> None:
     OutboxEvent.objects.using(alias).create(
         event_id=event.event_id, event_type=event.type_name(), envelope=envelope_for(event)
     )
-    transaction.on_commit(lambda: nudge_relay(alias), using=alias)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(lambda: _relay_in_process(alias), using=alias)
 
 
-def nudge_relay(alias: str) -> None:
-    """Ask a worker to relay `alias`'s outbox now. Best effort: if the broker is down the rows
-    wait in the outbox and the beat-scheduled relay sends them once it is back."""
-    try:
-        relay_outbox.apply_async(args=[alias], retry=False)
-    except Exception as exc:  # noqa: BLE001 - the commit already happened; never fail the caller
-        log.warning("eventbus.relay_nudge_failed", alias=alias, error=repr(exc))
+def _relay_in_process(alias: str) -> None:
+    relay_outbox.apply(args=[alias])

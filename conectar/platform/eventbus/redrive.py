@@ -32,9 +32,7 @@ def redrive(alias: str, ids: Iterable[UUID] | None = None) -> int:
         try:
             deliver_event.apply_async(args=[letter.envelope, letter.handler])
         except Exception:
-            DeadLetter.objects.using(alias).filter(pk=letter.pk).update(
-                status=DeadLetter.Status.DEAD, redriven_at=None
-            )
+            DeadLetter.objects.using(alias).filter(pk=letter.pk).update(status=DeadLetter.Status.DEAD, redriven_at=None)
             raise
         count += 1
     return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 import structlog
@@ -13,11 +14,12 @@ from conectar.platform.eventbus.subscriptions import subscriptions_for
 
 log = structlog.get_logger(__name__)
 
-Enqueue = Callable[[dict, str], None]
+Enqueue = Callable[[list[dict], str], None]
 
 
-def relay_batch(alias: str, *, enqueue: Enqueue, batch_size: int) -> int:
-    """Claim up to `batch_size` unrelayed rows of `alias`'s outbox and enqueue their deliveries.
+def relay_batch(alias: str, *, enqueue: Enqueue, batch_size: int, delivery_batch_size: int) -> int:
+    """Claim up to `batch_size` unrelayed rows of `alias`'s outbox and enqueue their deliveries:
+    for each subscriber, one message per `delivery_batch_size` of its events, in outbox order.
 
     `FOR UPDATE SKIP LOCKED` lets several relays run at once without sending a row twice; the
     rows are marked relayed in the same transaction, so a broker failure halfway rolls the marks
@@ -33,19 +35,21 @@ def relay_batch(alias: str, *, enqueue: Enqueue, batch_size: int) -> int:
         )
         if not rows:
             return 0
+        per_handler: dict[str, list[dict]] = defaultdict(list)
         for row in rows:
             for sub in subscriptions_for(row.event_type):
-                enqueue(row.envelope, sub.key)
-        OutboxEvent.objects.using(alias).filter(id__in=[r.id for r in rows]).update(
-            relayed_at=timezone.now()
-        )
+                per_handler[sub.key].append(row.envelope)
+        for handler_key, envelopes in per_handler.items():
+            for start in range(0, len(envelopes), delivery_batch_size):
+                enqueue(envelopes[start : start + delivery_batch_size], handler_key)
+        OutboxEvent.objects.using(alias).filter(id__in=[r.id for r in rows]).update(relayed_at=timezone.now())
     return len(rows)
 
 
-def relay_all_pending(alias: str, *, enqueue: Enqueue, batch_size: int) -> int:
+def relay_all_pending(alias: str, *, enqueue: Enqueue, batch_size: int, delivery_batch_size: int) -> int:
     total = 0
     while True:
-        sent = relay_batch(alias, enqueue=enqueue, batch_size=batch_size)
+        sent = relay_batch(alias, enqueue=enqueue, batch_size=batch_size, delivery_batch_size=delivery_batch_size)
         total += sent
         if sent < batch_size:
             return total

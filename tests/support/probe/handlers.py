@@ -29,7 +29,7 @@ def _record(event, handler: str, alias: str) -> None:
     _redis.expire(attempts_key(event.event_id, handler), 3600)
     # The effect is written first: if the handler then fails, the whole delivery must roll back.
     ProbeEffect.objects.using(alias).create(
-        event_id=event.event_id, handler=handler, label=event.label, request_id=current_request_id()
+        event_id=event.event_id, handler=handler, label=event.label, request_id=current_request_id() or ""
     )
     tries = _redis.llen(attempts_key(event.event_id, handler))
     if tries <= event.fail_times:

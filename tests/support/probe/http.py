@@ -2,7 +2,7 @@
 tests can drive errors, auth and publishing through both frameworks."""
 
 from django.db import transaction
-from ninja import Schema
+from ninja import Schema, Status
 from pydantic import Field
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -35,7 +35,7 @@ def create_item(*, name: str, count: int, with_event: bool) -> ProbeItem:
 @api.post("/ninja/items", response={201: dict})
 def ninja_create_item(request, payload: ItemIn):
     item = create_item(name=payload.name, count=payload.count, with_event=payload.publish)
-    return 201, {"id": item.id, "user_id": str(request.auth.user_id)}
+    return Status(201, {"id": item.id, "user_id": str(request.auth.user_id)})
 
 
 @api.get("/ninja/boom")

@@ -7,8 +7,11 @@ class ProbeEffect(models.Model):
     event_id = models.UUIDField()
     handler = models.CharField(max_length=50)
     label = models.CharField(max_length=200)
-    request_id = models.CharField(max_length=128, null=True)
+    request_id = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.handler}: {self.label}"
 
 
 class ProbeItem(models.Model):
@@ -16,3 +19,6 @@ class ProbeItem(models.Model):
 
     name = models.CharField(max_length=100)
     count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,24 @@
+# The two commands of the README. Both provision what they need (see scripts/bootstrap.sh).
+.PHONY: run test lint fast-test bench-eventbus
+
+VENV := .venv
+BIN := $(VENV)/bin
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/bootstrap.sh test
+	$(MAKE) lint
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports importlinter.ini
+	@if command -v docker-compose >/dev/null 2>&1; then \
+		SECRET_KEY=compose-validation docker-compose -f docker/compose.yml config --quiet && echo "docker/compose.yml is valid"; \
+	else echo "docker-compose not installed: compose file not validated"; fi
+
+bench-eventbus:
+	$(BIN)/python bench/eventbus.py

@@ -1,0 +1,148 @@
+"""Event-bus bench: what publishing adds to a request, and how fast the relay drains an outbox.
+
+    .venv/bin/python bench/eventbus.py [--requests 2000] [--events 5000]
+
+1. Publish cost: POST /api/v1/probe/ninja/items in-process through the whole middleware stack,
+   alternating blocks of requests that write a row and publish an event with blocks that only
+   write the row. Reports p50/p95 of both and the difference (goal: publish adds <= 1 ms at p95).
+2. Relay throughput: N events committed while no worker runs, then one worker (prefork, 2 processes)
+   started and the relay nudged; events/s from outbox to handler. Baseline in the same run: the
+   same N one-row writes enqueued as plain Celery tasks to the same worker (goal >= 1,000 events/s).
+
+Runs on its own databases (conectar_bench_*) and Redis db 13, so it never touches dev or test data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conectar_bench")
+os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/13"
+os.environ["DB_CONN_MAX_AGE"] = "600"
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+
+from conectar.celery import app  # noqa: E402
+from conectar.platform.eventbus.models import OutboxEvent, ProcessedEvent  # noqa: E402
+from conectar.platform.eventbus.tasks import relay_outbox  # noqa: E402
+from conectar.platform.events import publish  # noqa: E402
+from tests.support.probe.contracts import ProbeCounted  # noqa: E402
+from tests.support.probe.models import ProbeEffect  # noqa: E402
+from tests.support.probe.tasks import write_row  # noqa: E402
+from tests.support.worker import CeleryWorker  # noqa: E402
+
+
+def percentile(samples: list[float], q: float) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1]
+
+
+def reset_tables() -> None:
+    for alias in ("marketplace", "payments"):
+        OutboxEvent.objects.using(alias).all().delete()
+        ProcessedEvent.objects.using(alias).all().delete()
+        ProbeEffect.objects.using(alias).all().delete()
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+
+
+def bench_publish_cost(requests: int) -> None:
+    user, _ = get_user_model().objects.get_or_create(email="bench@example.com", defaults={"role": "CLIENTE"})
+    client = Client(headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"})
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    block = 100  # alternate in blocks, so the nudges a block sends cost that block, not the next
+    for i in range(requests * 2 + 2 * block):
+        with_event = (i // block) % 2 == 0
+        start = time.perf_counter()
+        response = client.post(
+            "/api/v1/probe/ninja/items",
+            {"name": f"item-{i}", "count": i, "publish": with_event},
+            content_type="application/json",
+        )
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 201:
+            raise RuntimeError(f"bench request failed: {response.status_code} {response.content!r}")
+        if i >= 2 * block:  # warm-up discarded
+            timings[with_event].append(elapsed)
+    print(f"\n== publish cost: {requests} requests each, in-process, alternating blocks of {block}")
+    print(f"{'':22}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for label, key in (("row only (baseline)", False), ("row + publish", True)):
+        s = timings[key]
+        print(f"{label:22}{percentile(s, 50):10.3f}{percentile(s, 95):10.3f}{statistics.fmean(s):10.3f}")
+    p95_delta = percentile(timings[True], 95) - percentile(timings[False], 95)
+    p50_delta = percentile(timings[True], 50) - percentile(timings[False], 50)
+    ratio = percentile(timings[True], 95) / percentile(timings[False], 95)
+    print(f"publish adds {p50_delta:.3f} ms at p50, {p95_delta:.3f} ms at p95 (goal <= 1 ms); p95 ratio {ratio:.2f}x")
+
+
+def wait_for(count_fn, target: int, timeout: float = 600) -> float:
+    start = time.perf_counter()
+    while count_fn() < target:
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"only {count_fn()} of {target} after {timeout}s")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def bench_relay(events: int) -> None:
+    reset_tables()
+    batch = 500
+    for start in range(0, events, batch):
+        with transaction.atomic(using="marketplace"):
+            for n in range(start, min(events, start + batch)):
+                publish(ProbeCounted(n=n))
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()  # drop the nudges: relay starts below
+    worker = CeleryWorker(
+        broker_url=os.environ["CELERY_BROKER_URL"], log_path=ROOT / "var" / "bench-worker.log", beat=False
+    )
+    (ROOT / "var").mkdir(exist_ok=True)
+    worker.start(app)
+    try:
+        start = time.perf_counter()
+        relay_outbox.delay("marketplace")
+        relay_seconds = wait_for(lambda: ProcessedEvent.objects.using("payments").count(), events)
+        relay_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        with app.producer_or_acquire() as producer:
+            for n in range(events):
+                write_row.apply_async(args=[n], producer=producer)
+        wait_for(lambda: ProbeEffect.objects.using("payments").filter(handler="baseline").count(), events)
+        baseline_seconds = time.perf_counter() - start
+    finally:
+        worker.stop()
+    relay_rate, baseline_rate = events / relay_seconds, events / baseline_seconds
+    print(f"\n== relay throughput: {events} events, one worker (prefork, 2 processes)")
+    print(f"outbox -> handler (relay + dedupe + handler): {relay_rate:8.0f} events/s ({relay_seconds:.2f} s)")
+    print(f"baseline: same row write as plain tasks:       {baseline_rate:8.0f} tasks/s ({baseline_seconds:.2f} s)")
+    print(f"ratio relay/baseline: {relay_rate / baseline_rate:.2f}x (goal >= 1,000 events/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+    call_command("setup_databases", verbosity=0)
+    reset_tables()
+    bench_publish_cost(args.requests)
+    bench_relay(args.events)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Django admin for this context's tables."""

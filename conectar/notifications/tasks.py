@@ -1,0 +1,1 @@
+"""Celery entry points of this context (thin, idempotent; ids and payloads only)."""

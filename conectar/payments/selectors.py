@@ -1,0 +1,1 @@
+"""Reads of this context: queries shaped for the facade and the routes."""

@@ -1,0 +1,107 @@
+"""Relaying right after commit without the request touching the broker.
+
+Every outbox table has a statement-level trigger that runs `pg_notify('eventbus_outbox')`;
+PostgreSQL delivers it only when the publishing transaction commits (and once per transaction).
+A listener thread in each worker's main process LISTENs on every context database and enqueues
+a relay for the outbox that has news. The beat-scheduled sweep still relays anything a listener
+missed (worker down, broker down), so a notification is a shortcut, never the only path.
+"""
+
+from __future__ import annotations
+
+import select
+import threading
+
+import psycopg
+import structlog
+from celery import bootsteps
+from django.db import connections
+
+from conectar.platform.databases import ALIASES
+
+CHANNEL = "eventbus_outbox"
+log = structlog.get_logger(__name__)
+
+
+def _connect(alias: str) -> psycopg.Connection:
+    s = connections[alias].settings_dict
+    conn = psycopg.connect(
+        dbname=s["NAME"],
+        user=s.get("USER") or None,
+        password=s.get("PASSWORD") or None,
+        host=s.get("HOST") or None,
+        port=s.get("PORT") or None,
+        autocommit=True,
+        connect_timeout=5,
+        application_name="conectar-outbox-listener",
+    )
+    conn.execute(f"LISTEN {CHANNEL}")
+    return conn
+
+
+class OutboxListener:
+    def __init__(self, on_news, aliases=ALIASES, reconnect_seconds: float = 2.0):
+        self.on_news = on_news
+        self.aliases = tuple(aliases)
+        self.reconnect_seconds = reconnect_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="eventbus-outbox-listener", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            conns: dict[int, tuple[str, psycopg.Connection]] = {}
+            try:
+                for alias in self.aliases:
+                    conn = _connect(alias)
+                    conns[conn.fileno()] = (alias, conn)
+                self._listen(conns)
+            except Exception as exc:  # noqa: BLE001 - keep listening; the beat sweep covers the gap
+                log.warning("eventbus.listener_error", error=repr(exc))
+                self._stop.wait(self.reconnect_seconds)
+            finally:
+                for _, conn in conns.values():
+                    conn.close()
+
+    def _listen(self, conns) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select(list(conns), [], [], 1.0)
+            news = set()
+            for fd in ready:
+                alias, conn = conns[fd]
+                if any(True for _ in conn.notifies(timeout=0)):
+                    news.add(alias)
+            for alias in sorted(news):
+                self.on_news(alias)
+
+
+class OutboxListenerStep(bootsteps.StartStopStep):
+    """Runs the listener in a Celery worker's main process (not in its pool children)."""
+
+    def __init__(self, parent, **kwargs):
+        super().__init__(parent, **kwargs)
+        self.listener: OutboxListener | None = None
+
+    def start(self, parent):
+        from conectar.platform.eventbus.tasks import relay_outbox  # noqa: PLC0415 - needs the app loaded
+
+        def relay_now(alias: str) -> None:
+            try:
+                relay_outbox.apply_async(args=[alias], retry=False)
+            except Exception as exc:  # noqa: BLE001 - the beat sweep relays it once the broker is back
+                log.warning("eventbus.relay_nudge_failed", alias=alias, error=repr(exc))
+
+        self.listener = OutboxListener(relay_now)
+        self.listener.start()
+
+    def stop(self, parent):
+        if self.listener is not None:
+            self.listener.stop()

@@ -1,0 +1,105 @@
+import contextlib
+import socket
+
+import pytest
+from django.db import connections
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database_unreachable(alias):
+    settings_dict = connections.settings[alias]
+    original = settings_dict["PORT"]
+    settings_dict["PORT"] = unused_port()
+    try:
+        yield
+    finally:
+        settings_dict["PORT"] = original
+
+
+def test_live(client):
+    response = client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_checks_every_context_database_the_cache_and_the_broker(client):
+    response = client.get("/health/ready")
+    assert response.status_code == 200, response.json()
+    checks = response.json()["checks"]
+    assert set(checks) == {
+        "database:default",
+        "database:users",
+        "database:professionals",
+        "database:marketplace",
+        "database:payments",
+        "database:notifications",
+        "cache",
+        "broker",
+    }
+    assert set(checks.values()) == {"ok"}
+
+
+def test_ready_is_503_naming_a_database_that_is_down(client):
+    with database_unreachable("payments"):
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "not_ready"
+    assert body["checks"]["database:payments"].startswith("down")
+    assert body["checks"]["database:users"] == "ok"
+    assert "database:payments" in body["detail"]
+
+
+def test_ready_is_503_naming_the_broker_when_it_is_down(client, worker, broker_proxy):
+    broker_proxy.stop()
+    try:
+        response = client.get("/health/ready")
+    finally:
+        broker_proxy.start()
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("down")
+    assert "broker" in response.json()["detail"]
+
+
+def test_ready_is_503_naming_the_cache_when_it_is_down(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
+        }
+    }
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"].startswith("down")
+
+
+def test_the_merged_schema_has_drf_and_ninja_routes(client):
+    response = client.get("/api/v1/schema")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    assert "/api/v1/session" in paths, "a Ninja route"
+    assert "get" in paths["/api/v1/session"]
+    drf_paths = [
+        p
+        for p, ops in paths.items()
+        if any("operationId" in o and not o["operationId"].startswith("conectar_") for o in ops.values())
+    ]
+    assert drf_paths, "at least one DRF route (drf-spectacular operation ids)"
+
+
+def test_docs_page_serves_swagger_ui_pointing_at_the_schema(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "/api/v1/schema" in html
