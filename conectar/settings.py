@@ -12,7 +12,8 @@ from conectar.platform.databases import CONTEXT_DATABASES, database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional; the real environment wins
+if (BASE_DIR / ".env").is_file():  # optional local overrides; the real environment wins
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 CONECTAR_ENV = env.str("CONECTAR_ENV", default="production")
 if CONECTAR_ENV not in {"production", "development", "test"}:

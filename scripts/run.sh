@@ -10,7 +10,7 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/conectar
 if [ -z "${REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   export REDIS_URL=redis://127.0.0.1:6379/0
 fi
-mkdir -p var
+mkdir -p var/static
 
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
