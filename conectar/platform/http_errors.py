@@ -19,7 +19,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_default_handler
 
-from conectar.shared.errors import DomainError, InvalidInput, PayloadTooLarge, RateLimited
+from conectar.shared.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +58,7 @@ def domain_error_response(exc: DomainError) -> JsonResponse:
 
 
 def server_error_response() -> JsonResponse:
-    return error_response(500, "An unexpected error occurred; it has been logged.", "server_error")
+    return error_response(500, "Ocurrió un error inesperado; quedó registrado.", "server_error")
 
 
 # --- DRF -----------------------------------------------------------------------------------------------
@@ -90,7 +98,7 @@ def drf_exception_handler(exc, context):
         if k in {"WWW-Authenticate", "Allow", "Retry-After"}
     }
     if isinstance(exc, drf.ValidationError):
-        return error_response(status, "Invalid input.", code, fields=_drf_fields(exc.detail), headers=headers)
+        return error_response(status, "Datos inválidos.", code, fields=_drf_fields(exc.detail), headers=headers)
     return error_response(status, _first_message(exc.detail), code, headers=headers)
 
 
@@ -123,31 +131,28 @@ def _first_message(detail) -> str:
 
 def install_ninja_error_handlers(api) -> None:
     def on_validation(request, exc: ValidationError):
-        return error_response(422, "Invalid input.", "invalid", fields=ninja_fields(exc.errors))
+        return error_response(422, "Datos inválidos.", "invalid", fields=ninja_fields(exc.errors))
 
     def on_http_error(request, exc: HttpError):
         cause = exc.__cause__
         if isinstance(cause, DomainError):  # raised by our parser (e.g. 415) and wrapped by Ninja
             return domain_error_response(cause)
         if isinstance(cause, json.JSONDecodeError | UnicodeDecodeError):
-            return error_response(422, "The request body is not valid JSON.", "malformed_body")
+            return error_response(422, "El cuerpo de la solicitud no es JSON válido.", "malformed_body")
         if isinstance(exc, AuthenticationError):
-            return error_response(
-                401,
-                "Authentication credentials were not provided or are invalid.",
-                "not_authenticated",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            response = domain_error_response(NotAuthenticated())
+            response["WWW-Authenticate"] = "Bearer"
+            return response
         return error_response(exc.status_code, str(exc), _code_for_status(exc.status_code))
 
     def on_domain_error(request, exc: DomainError):
         return domain_error_response(exc)
 
     def on_not_found(request, exc):
-        return error_response(404, "Not found.", "not_found")
+        return domain_error_response(NotFound())
 
     def on_forbidden(request, exc):
-        return error_response(403, "You do not have permission to perform this action.", "permission_denied")
+        return domain_error_response(PermissionDenied())
 
     def on_too_big(request, exc):
         return domain_error_response(PayloadTooLarge())
@@ -199,15 +204,15 @@ def _code_for_status(status: int) -> str:
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         return domain_error_response(PayloadTooLarge())
-    return error_response(400, "Bad request.", "bad_request")
+    return error_response(400, "Solicitud incorrecta.", "bad_request")
 
 
 def permission_denied(request, exception=None):
-    return error_response(403, "You do not have permission to perform this action.", "permission_denied")
+    return domain_error_response(PermissionDenied())
 
 
 def not_found(request, exception=None):
-    return error_response(404, "Not found.", "not_found")
+    return domain_error_response(NotFound())
 
 
 def server_error(request):
@@ -224,11 +229,11 @@ class BodyLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_response(400, "Invalid Content-Length header.", "bad_request")
+            return error_response(400, "Encabezado Content-Length inválido.", "bad_request")
         is_upload = request.content_type == "multipart/form-data"
         limit = settings.MAX_UPLOAD_BODY_BYTES if is_upload else settings.MAX_JSON_BODY_BYTES
         if length > limit:
-            return error_response(413, f"The request body is larger than {limit} bytes.", "payload_too_large")
+            return error_response(413, f"El cuerpo de la solicitud supera los {limit} bytes.", "payload_too_large")
         return self.get_response(request)
 
 
@@ -251,7 +256,7 @@ class ApiErrorBodyMiddleware:
             status = response.status_code
             return error_response(
                 status,
-                _STATUS_DETAIL.get(status, "The request could not be completed."),
+                _STATUS_DETAIL.get(status, "No se pudo completar la solicitud."),
                 _code_for_status(status) if status != HTTPStatus.INTERNAL_SERVER_ERROR else "server_error",
                 headers={h: response[h] for h in self._KEEP if response.has_header(h)},
             )
@@ -259,10 +264,10 @@ class ApiErrorBodyMiddleware:
 
 
 _STATUS_DETAIL = {
-    400: "Bad request.",
-    403: "You do not have permission to perform this action.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    413: "The request body is too large.",
-    500: "An unexpected error occurred; it has been logged.",
+    400: "Solicitud incorrecta.",
+    403: "No tenés permiso para realizar esta acción.",
+    404: "No encontrado.",
+    405: "Método no permitido.",
+    413: "El cuerpo de la solicitud es demasiado grande.",
+    500: "Ocurrió un error inesperado; quedó registrado.",
 }

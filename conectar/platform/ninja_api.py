@@ -20,7 +20,7 @@ class JsonBodyParser(Parser):
     def parse_body(self, request):
         content_type = request.content_type or ""
         if content_type not in _JSON_TYPES and not content_type.endswith("+json"):
-            raise UnsupportedMediaType(f"Expected application/json, got {content_type}.")
+            raise UnsupportedMediaType(f"Se esperaba application/json y llegó {content_type}.")
         return json.loads(request.body)
 
 

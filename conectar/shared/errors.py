@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 class DomainError(Exception):
     status = 400
     code = "business_rule"
-    default_detail = "The request was refused by a business rule."
+    default_detail = "La solicitud fue rechazada por una regla de negocio."
 
     def __init__(self, detail: str | None = None, *, code: str | None = None):
         self.detail = detail or self.default_detail
@@ -21,7 +21,7 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 422
     code = "invalid"
-    default_detail = "The request has invalid fields."
+    default_detail = "La solicitud tiene campos inválidos."
 
     def __init__(
         self,
@@ -37,43 +37,43 @@ class InvalidInput(DomainError):
 class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"
-    default_detail = "Authentication credentials were not provided or are invalid."
+    default_detail = "Faltan las credenciales de autenticación o no son válidas."
 
 
 class PermissionDenied(DomainError):
     status = 403
     code = "permission_denied"
-    default_detail = "You do not have permission to perform this action."
+    default_detail = "No tenés permiso para realizar esta acción."
 
 
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    default_detail = "Not found."
+    default_detail = "No encontrado."
 
 
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    default_detail = "The request conflicts with the current state."
+    default_detail = "La solicitud entra en conflicto con el estado actual."
 
 
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
-    default_detail = "The request body is too large."
+    default_detail = "El cuerpo de la solicitud es demasiado grande."
 
 
 class UnsupportedMediaType(DomainError):
     status = 415
     code = "unsupported_media_type"
-    default_detail = "Unsupported media type."
+    default_detail = "Tipo de contenido no soportado."
 
 
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
-    default_detail = "Too many requests."
+    default_detail = "Demasiadas solicitudes."
 
     def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None):
         super().__init__(detail, code=code)
@@ -83,4 +83,4 @@ class RateLimited(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
-    default_detail = "A service this request needs is unavailable; try again shortly."
+    default_detail = "Un servicio necesario no está disponible; probá de nuevo en unos instantes."
