@@ -152,7 +152,7 @@ EVENTBUS = {
 
 # --- HTTP: DRF, Ninja, limits ---------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["conectar.platform.auth.AccessTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["conectar.auth_ctx.http.authentication.AccountTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -187,11 +187,52 @@ MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=60 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 INTERNAL_SERVICE_KEYS = env.list("INTERNAL_SERVICE_KEYS", default=[])
 
+# --- Identity -------------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "conectar.auth_ctx.hashers.OwaspArgon2idPasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # older parameters: upgraded on login
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+# Where the frontend lives: links in e-mails (password reset, …) point there.
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:3000").rstrip("/")
+
+# --- Files: avatars and portfolio images public, KYC documents private ----------------------------
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")  # filesystem | s3
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- Static, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+if STORAGE_BACKEND == "s3":  # S3 or MinIO through django-storages
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "access_key": env.str("AWS_ACCESS_KEY_ID"),
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY"),
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "querystring_auth": False,  # public files (avatars, portfolio) get plain URLs
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be filesystem or s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files without collectstatic

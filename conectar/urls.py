@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from conectar.platform import health
 
@@ -9,6 +11,12 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.STORAGE_BACKEND == "filesystem" and not settings.PRODUCTION:
+    # Development serves uploaded public files itself; production puts them behind a web server or S3.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>(avatars|portfolio)/.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
 
 handler400 = "conectar.platform.http_errors.bad_request"
 handler403 = "conectar.platform.http_errors.permission_denied"

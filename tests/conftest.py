@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 
 from conectar.celery import app as celery_app
 from tests.support.tcp_proxy import TcpProxy
@@ -50,3 +51,14 @@ def worker(celery_worker, broker_proxy):
         broker_proxy.start()
     celery_app.close()  # no pooled connection broken by an earlier outage
     return celery_worker
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Lockout counters and denied tokens live in the cache: each test starts without them."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -1,2 +1,49 @@
-"""PUBLIC: the functions other contexts and the gateway call. Keyword-only arguments,
-DTOs from contracts.py in and out, never models or querysets."""
+"""PUBLIC: what other contexts and the gateway may ask of the identity context.
+Keyword-only arguments, DTOs from contracts.py in and out."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from conectar.auth_ctx import selectors, services, tokens
+from conectar.auth_ctx.contracts import AccountDTO, AccountPage, Role, RoleCounts, TokenClaims, TokenPair
+
+
+def get_account(*, user_id: UUID) -> AccountDTO | None:
+    account = selectors.account_get(user_id)
+    return selectors.to_dto(account) if account else None
+
+
+def get_accounts(*, user_ids: list[UUID]) -> dict[UUID, AccountDTO]:
+    return {a.pk: selectors.to_dto(a) for a in selectors.accounts_by_ids(user_ids)}
+
+
+def list_accounts(*, page: int, limit: int) -> AccountPage:
+    accounts, total = selectors.accounts_page(page=page, limit=limit)
+    return AccountPage(accounts=[selectors.to_dto(a) for a in accounts], total=total, page=page, limit=limit)
+
+
+def search_accounts(*, email_fragment: str, limit: int = 50) -> list[AccountDTO]:
+    return [selectors.to_dto(a) for a in selectors.accounts_search(email_fragment=email_fragment, limit=limit)]
+
+
+def count_by_role() -> RoleCounts:
+    return selectors.role_counts()
+
+
+def change_password(*, user_id: UUID, current_password: str, new_password: str) -> TokenPair:
+    return services.password_change(account_id=user_id, current_password=current_password, new_password=new_password)
+
+
+def ban(*, user_id: UUID, by: UUID) -> AccountDTO:
+    return selectors.to_dto(services.account_ban(account_id=user_id, by=by))
+
+
+def unban(*, user_id: UUID, by: UUID) -> AccountDTO:
+    return selectors.to_dto(services.account_unban(account_id=user_id, by=by))
+
+
+def validate_access_token(*, token: str) -> TokenClaims:
+    """What a lifted service asks: is this access token good, and whose is it?"""
+    account = tokens.account_for(tokens.parse_access(token))
+    return TokenClaims(user_id=account.pk, role=Role(account.role), is_active=account.is_active)

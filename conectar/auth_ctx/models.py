@@ -35,11 +35,13 @@ class Account(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(max_length=254, unique=True)
     role = models.CharField(max_length=16, choices=[(r.value, r.value) for r in Role], default=Role.CLIENTE)
+    # is_active=False is a ban: no login, and (with token_version bumped) no earlier token works.
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     email_verified = models.BooleanField(default=False)
-    # Tokens issued before this instant are dead (password change, reset, ban).
-    tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # Stamped into every token as `tv`; bumping it (password change or reset, ban) kills every
+    # token issued before, exactly, with no clock-resolution edge.
+    token_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

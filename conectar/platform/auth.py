@@ -7,13 +7,15 @@ revocation, banned accounts) holds on Ninja routes too, with no second implement
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from ninja.security import HttpBearer
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.settings import api_settings
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,6 @@ class Principal:
         )
 
 
-class AccessTokenAuthentication(JWTAuthentication):
-    """simplejwt access tokens (`Authorization: Bearer …`)."""
-
-
 class AccessTokenBearer(HttpBearer):
     """Ninja's bearer, delegating to DRF's configured authenticators."""
 
@@ -53,3 +51,38 @@ class AccessTokenBearer(HttpBearer):
                 request.user = user
                 return Principal.from_user(user, validated)
         return None
+
+
+@dataclass(frozen=True)
+class ServiceCaller:
+    """Another service, authenticated by its key (internal routes)."""
+
+    is_authenticated = True
+    is_staff = False
+    pk = None
+    role = "SERVICE"
+
+
+SERVICE_KEY_HEADERS = ("HTTP_X_SERVICE_KEY", "HTTP_X_API_KEY")  # X-API-Key: the v1 frontend's webhook
+
+
+def service_key_is_valid(presented: str | None) -> bool:
+    if not presented:
+        return False
+    # Constant time, and every configured key is compared, so timing reveals neither which key
+    # nor how much of one matched.
+    results = [hmac.compare_digest(presented.encode(), key.encode()) for key in settings.INTERNAL_SERVICE_KEYS if key]
+    return any(results)
+
+
+class ServiceKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        presented = next((request.META[h] for h in SERVICE_KEY_HEADERS if request.META.get(h)), None)
+        if presented is None:
+            return None
+        if not service_key_is_valid(presented):
+            raise drf_exceptions.AuthenticationFailed("Clave de servicio inválida.")
+        return ServiceCaller(), None
+
+    def authenticate_header(self, request):
+        return "X-Service-Key"

@@ -1,2 +1,17 @@
-"""PUBLIC: the functions other contexts and the gateway call. Keyword-only arguments,
-DTOs from contracts.py in and out, never models or querysets."""
+"""PUBLIC: what other contexts and the gateway may ask of the users context."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from conectar.users import selectors
+from conectar.users.contracts import ProfileDTO
+
+
+def get_profile(*, user_id: UUID) -> ProfileDTO | None:
+    profile = selectors.profile_get(user_id)
+    return selectors.to_dto(profile) if profile else None
+
+
+def get_profiles(*, user_ids: list[UUID]) -> dict[UUID, ProfileDTO]:
+    return {uid: selectors.to_dto(p) for uid, p in selectors.profiles_by_ids(user_ids).items()}
