@@ -28,25 +28,25 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conect
 os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/13"
 os.environ["DB_CONN_MAX_AGE"] = "600"
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-import redis  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+import redis
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from rest_framework_simplejwt.tokens import AccessToken
 
-from conectar.celery import app  # noqa: E402
-from conectar.platform.eventbus.models import OutboxEvent, ProcessedEvent  # noqa: E402
-from conectar.platform.eventbus.tasks import relay_outbox  # noqa: E402
-from conectar.platform.events import publish  # noqa: E402
-from tests.support.probe.contracts import ProbeCounted  # noqa: E402
-from tests.support.probe.models import ProbeEffect  # noqa: E402
-from tests.support.probe.tasks import write_row  # noqa: E402
-from tests.support.worker import CeleryWorker  # noqa: E402
+from conectar.celery import app
+from conectar.platform.eventbus.models import OutboxEvent, ProcessedEvent
+from conectar.platform.eventbus.tasks import relay_outbox
+from conectar.platform.events import publish
+from tests.support.probe.contracts import ProbeCounted
+from tests.support.probe.models import ProbeEffect
+from tests.support.probe.tasks import write_row
+from tests.support.worker import CeleryWorker
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from conectar.platform import health
+from conectar.platform.media import PUBLIC_MEDIA_PATTERN, serve_public_media
 
 urlpatterns = [
     path("api/v1/", include("conectar.gateway.urls")),
@@ -14,9 +14,7 @@ urlpatterns = [
 
 if settings.STORAGE_BACKEND == "filesystem" and not settings.PRODUCTION:
     # Development serves uploaded public files itself; production puts them behind a web server or S3.
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>(avatars|portfolio)/.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(re_path(PUBLIC_MEDIA_PATTERN, serve_public_media))
 
 handler400 = "conectar.platform.http_errors.bad_request"
 handler403 = "conectar.platform.http_errors.permission_denied"

@@ -74,6 +74,8 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.installed-*; touch "$stamp"
 fi
 
+mkdir -p var/static var/media
+
 # --- Databases -----------------------------------------------------------------------------------
 if ! "$VENV/bin/python" - <<'PY'
 import os, sys, psycopg

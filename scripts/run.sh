@@ -12,6 +12,10 @@ if [ -z "${REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; the
 fi
 mkdir -p var/static
 
+export ADMIN_EMAIL=${ADMIN_EMAIL:-admin@conectar.local}
+export ADMIN_PASSWORD=${ADMIN_PASSWORD:-Conectar-Admin-2026}
+.venv/bin/python manage.py createadmin
+
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
 if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
@@ -33,6 +37,8 @@ cat <<TXT
   Django admin   http://127.0.0.1:$PORT/admin/
   Health         http://127.0.0.1:$PORT/health/ready
   WebSockets     ws://127.0.0.1:$PORT/ws/
+
+  Demo admin     $ADMIN_EMAIL / $ADMIN_PASSWORD   (Django admin and the API)
 
   Ctrl-C stops everything.
 

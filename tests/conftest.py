@@ -55,7 +55,7 @@ def worker(celery_worker, broker_proxy):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Lockout counters and denied tokens live in the cache: each test starts without them."""
+    """Denied tokens (cache) and lockout counters (the same Redis db) start empty in each test."""
     cache.clear()
 
 

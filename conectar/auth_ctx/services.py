@@ -77,10 +77,10 @@ def login(*, email: str, password: str, ip: str | None) -> TokenPair:
         if account is None:
             raise InvalidCredentials
         attempt.succeeded()
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=DB):  # one commit for the login's three writes
         Account.objects.filter(pk=account.pk).update(last_login=timezone.now())
         publish(UserLoggedIn(user_id=account.pk))
-    return tokens.issue_pair(account)
+        return tokens.issue_pair(account)  # records the refresh token as outstanding
 
 
 def tokens_refresh(*, refresh_token: str) -> TokenPair:

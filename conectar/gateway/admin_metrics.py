@@ -1,7 +1,7 @@
 """Cross-context read compositions for staff. They live here, in the composition root, and ask
 each context through its facade only."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,12 @@ from conectar.professionals import facade as professionals
 class UserMetricsView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(tags=["admin"])
+    @extend_schema(
+        responses=OpenApiResponse(
+            description="{total_clientes, total_profesionales, total_pro_pendientes_kyc, total_pro_aprobados}"
+        ),
+        tags=["admin"],
+    )
     def get(self, request):
         roles = accounts.count_by_role()
         kyc = professionals.kyc_counts()

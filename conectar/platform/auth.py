@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from ninja.security import HttpBearer
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -86,3 +87,11 @@ class ServiceKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return "X-Service-Key"
+
+
+class ServiceKeyScheme(OpenApiAuthenticationExtension):
+    target_class = ServiceKeyAuthentication
+    name = "ServiceKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-Service-Key"}

@@ -87,14 +87,13 @@ def test_the_merged_schema_has_drf_and_ninja_routes(client):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
-    assert "/api/v1/session" in paths, "a Ninja route"
-    assert "get" in paths["/api/v1/session"]
-    drf_paths = [
-        p
-        for p, ops in paths.items()
-        if any("operationId" in o and not o["operationId"].startswith("conectar_") for o in ops.values())
-    ]
-    assert drf_paths, "at least one DRF route (drf-spectacular operation ids)"
+    assert "get" in paths["/api/v1/session"], "a Ninja route"
+    assert "post" in paths["/api/v1/auth/login"], "a DRF route"
+    assert "patch" in paths["/api/v1/users/me"], "a DRF route"
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["AccessTokenBearer"]["scheme"] == "bearer", "one bearer scheme for both frameworks"
+    assert paths["/api/v1/users/me"]["get"]["security"] == [{"AccessTokenBearer": []}]
+    assert paths["/api/v1/session"]["get"]["security"] == [{"AccessTokenBearer": []}]
 
 
 def test_docs_page_serves_swagger_ui_pointing_at_the_schema(client):

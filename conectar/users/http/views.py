@@ -83,7 +83,9 @@ class AvatarView(APIView):
 class PasswordView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.PasswordChangeIn, tags=["users"])
+    @extend_schema(
+        request=s.PasswordChangeIn, responses=OpenApiResponse(description="mensaje + new token pair"), tags=["users"]
+    )
     def patch(self, request):
         data = _valid(s.PasswordChangeIn, request.data)
         pair = accounts.change_password(
@@ -112,6 +114,7 @@ class AdminUsersView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("limit", int)],
+        responses=OpenApiResponse(description="{users: [UserRead], total, page, limit, totalPages}"),
         tags=["admin"],
     )
     def get(self, request):
@@ -131,7 +134,11 @@ class AdminUsersView(APIView):
 class AdminUserSearchView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(parameters=[OpenApiParameter("email", str, required=True)], tags=["admin"])
+    @extend_schema(
+        parameters=[OpenApiParameter("email", str, required=True)],
+        responses=OpenApiResponse(description="[UserRead], at most 50"),
+        tags=["admin"],
+    )
     def get(self, request):
         query = _valid(s.EmailSearchQuery, request.query_params)
         return Response(_users_bodies(accounts.search_accounts(email_fragment=query["email"], limit=50)))

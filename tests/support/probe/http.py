@@ -2,6 +2,7 @@
 tests can drive errors, auth and publishing through both frameworks."""
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from ninja import Schema, Status
 from pydantic import Field
 from rest_framework import serializers, status
@@ -54,6 +55,7 @@ class ItemSerializer(serializers.Serializer):
 
 
 class DrfItems(APIView):
+    @extend_schema(request=ItemSerializer, responses={201: dict})
     def post(self, request):
         serializer = ItemSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -62,5 +64,6 @@ class DrfItems(APIView):
 
 
 class DrfBoom(APIView):
+    @extend_schema(responses={500: dict})
     def get(self, request):
         raise RuntimeError("secret internals: password=hunter2")
