@@ -37,12 +37,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
-from rest_framework_simplejwt.tokens import AccessToken
 
 from conectar.celery import app
 from conectar.platform.eventbus.models import OutboxEvent, ProcessedEvent
 from conectar.platform.eventbus.tasks import relay_outbox
 from conectar.platform.events import publish
+from tests.support.accounts import access_token_for
 from tests.support.probe.contracts import ProbeCounted
 from tests.support.probe.models import ProbeEffect
 from tests.support.probe.tasks import write_row
@@ -63,7 +63,7 @@ def reset_tables() -> None:
 
 def bench_publish_cost(requests: int) -> None:
     user, _ = get_user_model().objects.get_or_create(email="bench@example.com", defaults={"role": "CLIENTE"})
-    client = Client(headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"})
+    client = Client(headers={"Authorization": f"Bearer {access_token_for(user)}"})
     timings: dict[bool, list[float]] = {True: [], False: []}
     block = 100  # alternate in blocks, so the nudges a block sends cost that block, not the next
     for i in range(requests * 2 + 2 * block):

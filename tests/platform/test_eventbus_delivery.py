@@ -14,6 +14,7 @@ from conectar.platform.eventbus.models import DeadLetter, OutboxEvent, Processed
 from conectar.platform.eventbus.publishing import PublishOutsideTransaction, envelope_for
 from conectar.platform.eventbus.tasks import deliver_event
 from conectar.platform.events import publish
+from tests.support.accounts import access_token_for
 from tests.support.probe import handlers
 from tests.support.probe.contracts import ProbePinged
 from tests.support.probe.models import ProbeEffect
@@ -201,14 +202,12 @@ def test_e_a_handler_that_keeps_failing_is_retried_with_backoff_dead_lettered_an
 
 
 def test_the_request_id_travels_from_the_request_into_the_event_and_its_handlers(worker, client, django_user_model):
-    from rest_framework_simplejwt.tokens import AccessToken
-
     user = django_user_model.objects.create_user("rid@example.com", "pw-123456789")
     response = client.post(
         "/api/v1/probe/ninja/items",
         {"name": "traced", "count": 1},
         content_type="application/json",
-        headers={"Authorization": f"Bearer {AccessToken.for_user(user)}", "X-Request-ID": "req-trace-123"},
+        headers={"Authorization": f"Bearer {access_token_for(user)}", "X-Request-ID": "req-trace-123"},
     )
     assert response.status_code == 201
     assert response["X-Request-ID"] == "req-trace-123"

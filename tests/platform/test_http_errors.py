@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tests.support.accounts import access_token_for
+
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
@@ -16,7 +18,7 @@ def user(django_user_model):
 
 @pytest.fixture
 def auth(user):
-    return {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    return {"Authorization": f"Bearer {access_token_for(user)}"}
 
 
 def assert_error_body(response, status, code):
@@ -108,7 +110,7 @@ class TestOneTokenForBothFrameworks:
 
     @pytest.mark.parametrize("path", ["/api/v1/session", "/api/v1/probe/drf/items"])
     def test_expired_token_is_401(self, client, user, path):
-        token = AccessToken.for_user(user)
+        token = AccessToken(access_token_for(user))  # a genuine token, then past its expiry
         token.set_exp(lifetime=-timedelta(seconds=1))
         headers = {"Authorization": f"Bearer {token}"}
         response = client.get(path, headers=headers)
