@@ -1,17 +1,16 @@
 """Token lifecycle and revocation, on DRF (/users/me) and Ninja (/session) routes alike."""
 
-import threading
 import time
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.support.accounts import STRONG_PASSWORD, admin_session, bearer, login, signed_up
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -50,21 +49,7 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(client):
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_two_concurrent_refreshes_of_one_token_yield_one_new_pair():
     me = signed_up(Client())
-    barrier = threading.Barrier(5)
-    statuses = []
-
-    def attempt():
-        barrier.wait()
-        try:
-            statuses.append(refresh(Client(), me.refresh).status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt) for _ in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_concurrently(lambda: refresh(Client(), me.refresh).status_code, times=5)
     assert sorted(statuses) == [200, 401, 401, 401, 401]
 
 

@@ -1,13 +1,12 @@
 """The event bus against real PostgreSQL, real Redis and a real Celery worker process."""
 
 import itertools
-import threading
 
 import pytest
 import redis
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.db import transaction
 
 from conectar.celery import app as celery_app
 from conectar.platform.eventbus.models import DeadLetter, OutboxEvent, ProcessedEvent
@@ -15,6 +14,7 @@ from conectar.platform.eventbus.publishing import PublishOutsideTransaction, env
 from conectar.platform.eventbus.tasks import deliver_event
 from conectar.platform.events import publish
 from tests.support.accounts import access_token_for
+from tests.support.concurrency import run_concurrently
 from tests.support.probe import handlers
 from tests.support.probe.contracts import ProbePinged
 from tests.support.probe.models import ProbeEffect
@@ -129,20 +129,7 @@ def test_c_concurrent_duplicate_deliveries_apply_once():
     event = ProbePinged(label="concurrent")
     envelope = envelope_for(event)
     handler = SUBSCRIBERS["users"]
-    barrier = threading.Barrier(4)
-
-    def deliver():
-        barrier.wait()
-        try:
-            deliver_event.apply(args=[envelope, handler])
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_concurrently(lambda: deliver_event.apply(args=[envelope, handler]), times=4)
     assert effects(event.event_id, "users") == 1
     assert ProcessedEvent.objects.using("users").filter(event_id=event.event_id).count() == 1
 
