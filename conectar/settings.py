@@ -209,6 +209,10 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")  # filesystem
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+PORTFOLIO_IMAGE_MAX_BYTES = env.int("PORTFOLIO_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+KYC_MAX_DOCUMENTS = 5
+KYC_URL_SECONDS = env.int("KYC_URL_SECONDS", default=300)  # life of a signed document URL
 
 # --- Static, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -231,8 +235,31 @@ elif STORAGE_BACKEND == "filesystem":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be filesystem or s3")
+if STORAGE_BACKEND == "s3":
+    # KYC documents: a private bucket; staff and owners get short-lived signed URLs only.
+    _kyc_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_default_storage["OPTIONS"],
+            "bucket_name": env.str("KYC_BUCKET_NAME", default=env.str("AWS_STORAGE_BUCKET_NAME") + "-kyc"),
+            "querystring_auth": True,
+            "querystring_expire": KYC_URL_SECONDS,
+            "default_acl": "private",
+            "custom_domain": None,
+        },
+    }
+else:
+    # Outside MEDIA_ROOT and with no URL: nothing serves these files but the checked view.
+    _kyc_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("KYC_ROOT", default=str(BASE_DIR / "var" / "private" / "kyc")),
+            "base_url": None,
+        },
+    }
 STORAGES = {
     "default": _default_storage,
+    "kyc": _kyc_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files without collectstatic

@@ -27,6 +27,7 @@ class Principal:
     role: str
     is_staff: bool
     token_id: str | None = None
+    is_authenticated = True  # so role checks read a Principal and a DRF user alike
 
     @classmethod
     def from_user(cls, user, token=None) -> Principal:

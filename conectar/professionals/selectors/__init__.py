@@ -1,0 +1,1 @@
+"""Reads of the professionals context, one module per topic."""

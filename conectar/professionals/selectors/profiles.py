@@ -1,0 +1,36 @@
+"""Reads of professionals' profiles."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Count, Q
+
+from conectar.professionals.contracts import KycCounts, KycStatus, Nivel, ProfessionalSummary
+from conectar.professionals.models import Professional
+
+
+def professional_by_account(usuario_id: UUID) -> Professional | None:
+    return Professional.objects.filter(usuario_id=usuario_id).first()
+
+
+def to_summary(professional: Professional) -> ProfessionalSummary:
+    return ProfessionalSummary(
+        id=professional.pk,
+        usuario_id=professional.usuario_id,
+        nombre=professional.nombre,
+        apellido=professional.apellido,
+        avatar_url=professional.avatar_url or None,
+        nivel=Nivel(professional.nivel),
+        rating_promedio=professional.rating_promedio,
+        total_resenas=professional.total_resenas,
+        estado_verificacion=KycStatus(professional.estado_verificacion),
+    )
+
+
+def kyc_counts() -> KycCounts:
+    counts = Professional.objects.aggregate(
+        pendientes=Count("pk", filter=Q(estado_verificacion=KycStatus.EN_REVISION)),
+        aprobados=Count("pk", filter=Q(estado_verificacion=KycStatus.APROBADO)),
+    )
+    return KycCounts(**counts)

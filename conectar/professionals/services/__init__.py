@@ -1,0 +1,1 @@
+"""Writes of the professionals context, one module per topic."""

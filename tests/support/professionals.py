@@ -1,0 +1,68 @@
+"""Professionals made the way the system makes them: registered through the API, created from the
+registration event, profile filled through the routes, KYC decided by the KYC services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conectar.professionals.models import Oficio, Professional
+from conectar.professionals.services import kyc
+from tests.support.accounts import Session, signed_up
+from tests.support.events import deliver_outbox
+
+BUENOS_AIRES = (-34.6037, -58.3816)  # Obelisco (lat, lng)
+
+
+@dataclass
+class Pro:
+    session: Session
+    id: str
+
+    @property
+    def headers(self) -> dict:
+        return self.session.headers
+
+    def refresh(self) -> Professional:
+        return Professional.objects.get(pk=self.id)
+
+
+def oficio(nombre: str = "Plomero") -> Oficio:
+    return Oficio.objects.get(nombre=nombre)
+
+
+def new_professional(client, *, nombre="Pedro", apellido="Gómez") -> Pro:
+    session = signed_up(client, rol="PROFESIONAL", nombre=nombre, apellido=apellido)
+    deliver_outbox()
+    professional = Professional.objects.get(usuario_id=session.user_id)
+    return Pro(session, str(professional.pk))
+
+
+def approve(pro: Pro, *, by=None) -> None:
+    kyc.kyc_mark_submitted(usuario_id=pro.session.user_id, documents=3)
+    kyc.kyc_approve(professional_id=pro.id, by=by)
+
+
+def matchable_professional(
+    client,
+    *,
+    at=BUENOS_AIRES,
+    radio_km: int = 10,
+    oficios=("Plomero",),
+    tarifa=None,
+    acepta_instant=False,
+    nombre="Pedro",
+    apellido="Gómez",
+) -> Pro:
+    pro = new_professional(client, nombre=nombre, apellido=apellido)
+    json = {"content_type": "application/json", "headers": pro.headers}
+    assert (
+        client.put("/api/v1/professional/location", {"latitude": at[0], "longitude": at[1]}, **json).status_code == 200
+    )
+    profile = {"radio_cobertura_km": radio_km, "acepta_instant": acepta_instant}
+    if tarifa is not None:
+        profile["tarifa_por_hora"] = str(tarifa)
+    assert client.put("/api/v1/professional/profile", profile, **json).status_code == 200
+    ids = [str(oficio(name).pk) for name in oficios]
+    assert client.put("/api/v1/professional/oficios", {"oficio_ids": ids}, **json).status_code == 200
+    approve(pro)
+    return pro
