@@ -3,13 +3,18 @@
 import os
 
 os.environ.setdefault("CONECTAR_ENV", "test")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Parallel test sessions on one machine pick their own Redis dbs and test-database suffix:
+#   TEST_REDIS_DB=10 TEST_BROKER_DB=11 TEST_DB_SUFFIX=_a .venv/bin/pytest …
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '14')}")
+os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_BROKER_DB', '15')}")
 
 from conectar.settings import *  # noqa: F403
 from conectar.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.probe"]
+
+for _alias, _config in DATABASES.items():  # noqa: F405
+    _config["TEST"] = {"NAME": f"test_{_config['NAME']}{os.environ.get('TEST_DB_SUFFIX', '')}"}
 ROOT_URLCONF = "tests.support.urls"
 DATABASE_ROUTERS = ["tests.support.probe.router.ProbeRouter", "conectar.platform.databases.ContextRouter"]
 
