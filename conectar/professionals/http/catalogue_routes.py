@@ -1,5 +1,80 @@
-"""Placeholder until its routes land."""
+"""The oficio and instant-service catalogue: public list, staff management."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["professionals"])
+from decimal import Decimal
+from uuid import UUID
+
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from conectar.platform.permissions import require_admin
+from conectar.professionals.http.bodies import money
+from conectar.professionals.models import Oficio, ServicioInstant
+from conectar.professionals.services import catalogue
+from conectar.shared.errors import NotFound
+
+router = Router(tags=["catalogue"])
+
+
+class OficioIn(Schema):
+    nombre: str = Field(min_length=3, max_length=100)
+    descripcion: str = Field(default="", max_length=2000)
+
+
+class ServicioIn(Schema):
+    nombre: str = Field(min_length=3, max_length=120)
+    descripcion: str = Field(default="", max_length=2000)
+    oficio_id: UUID
+    precio_fijo: Decimal | None = Field(default=None, ge=0, le=Decimal("99999999.99"), decimal_places=2)
+
+
+def oficio_body(oficio: Oficio) -> dict:
+    return {"id": str(oficio.pk), "nombre": oficio.nombre, "descripcion": oficio.descripcion}
+
+
+def servicio_body(servicio: ServicioInstant) -> dict:
+    return {
+        "id": str(servicio.pk),
+        "nombre": servicio.nombre,
+        "descripcion": servicio.descripcion,
+        "oficio_id": str(servicio.oficio_id),
+        "precio_fijo": money(servicio.precio_fijo),
+    }
+
+
+@router.get("/public/oficios", auth=None, summary="The oficio catalogue")
+def oficios_public(request):
+    return [oficio_body(o) for o in Oficio.objects.all()]
+
+
+@router.get("/admin/oficios", summary="The oficio catalogue (staff)")
+def oficios_admin(request):
+    require_admin(request.auth)
+    return [oficio_body(o) for o in Oficio.objects.all()]
+
+
+@router.post("/admin/oficios", response={201: dict}, summary="Add an oficio (staff)")
+def oficio_add(request, payload: OficioIn):
+    require_admin(request.auth)
+    return Status(201, oficio_body(catalogue.oficio_create(nombre=payload.nombre, descripcion=payload.descripcion)))
+
+
+@router.post("/admin/servicios-instant", response={201: dict}, summary="Add an instant service under an oficio (staff)")
+def servicio_add(request, payload: ServicioIn):
+    require_admin(request.auth)
+    servicio = catalogue.servicio_create(
+        oficio_id=payload.oficio_id,
+        nombre=payload.nombre,
+        descripcion=payload.descripcion,
+        precio_fijo=payload.precio_fijo,
+    )
+    return Status(201, servicio_body(servicio))
+
+
+@router.get("/admin/oficios/{oficio_id}/servicios-instant", summary="Instant services of an oficio")
+def servicios_of(request, oficio_id: UUID):
+    oficio = Oficio.objects.filter(pk=oficio_id).first()
+    if oficio is None:
+        raise NotFound("Oficio inexistente.", code="oficio_not_found")
+    return [servicio_body(s) for s in oficio.servicios.all()]

@@ -1,5 +1,110 @@
-"""Placeholder until its routes land."""
+"""The professional's own profile (API.md: /professional/profile, /me, oficios, servicios-instant,
+location, payout-info, nivel). Seed and v1 paths share one handler each."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["professionals"])
+from decimal import Decimal
+from uuid import UUID
+
+from ninja import Router, Schema
+from pydantic import Field
+
+from conectar.auth_ctx import facade as accounts
+from conectar.professionals.http.bodies import level_body, own_profile_body
+from conectar.professionals.http.deps import own_professional
+from conectar.professionals.models import Professional
+from conectar.professionals.services import profile_settings
+
+router = Router(tags=["professional"])
+
+
+class SettingsIn(Schema):
+    radio_cobertura_km: int | None = Field(default=None, ge=1, le=500)
+    acepta_instant: bool | None = None
+    tarifa_por_hora: Decimal | None = Field(default=None, ge=0, le=Decimal("99999999.99"), decimal_places=2)
+
+
+class OficiosIn(Schema):
+    oficio_ids: list[UUID] = Field(max_length=50)
+
+
+class ServiciosIn(Schema):
+    servicio_ids: list[UUID] = Field(max_length=100)
+
+
+class LocationIn(Schema):
+    # NaN fails these bounds too (every comparison with NaN is false).
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class PayoutIn(Schema):
+    payout_account: str = Field(min_length=1, max_length=40)
+
+
+def _profile(professional: Professional) -> dict:
+    professional = Professional.objects.prefetch_related("oficios", "servicios").get(pk=professional.pk)
+    account = accounts.get_account(user_id=professional.usuario_id)
+    return own_profile_body(professional, email=account.email if account else None)
+
+
+@router.get("/professional/profile", summary="Own professional profile")
+@router.get("/professional/me", summary="Own professional profile (v1)")
+def profile_get(request):
+    return _profile(own_professional(request))
+
+
+@router.put("/professional/profile", summary="Coverage radius, instant work, hourly rate")
+def profile_update(request, payload: SettingsIn):
+    own_professional(request)
+    sent = payload.model_fields_set
+    professional = profile_settings.settings_update(
+        usuario_id=request.auth.user_id,
+        radio_cobertura_km=payload.radio_cobertura_km,
+        acepta_instant=payload.acepta_instant,
+        tarifa_por_hora=payload.tarifa_por_hora,
+        clear_tarifa="tarifa_por_hora" in sent and payload.tarifa_por_hora is None,
+    )
+    return _profile(professional)
+
+
+@router.post("/professional/oficios", summary="Replace the set of oficios")
+@router.put("/professional/oficios")
+@router.put("/professional/profile/oficios")
+def oficios_set(request, payload: OficiosIn):
+    own_professional(request)
+    return _profile(profile_settings.oficios_replace(usuario_id=request.auth.user_id, oficio_ids=payload.oficio_ids))
+
+
+@router.put("/professional/profile/servicios-instant", summary="Replace the set of instant services")
+def servicios_set(request, payload: ServiciosIn):
+    own_professional(request)
+    return _profile(
+        profile_settings.servicios_replace(usuario_id=request.auth.user_id, servicio_ids=payload.servicio_ids)
+    )
+
+
+@router.post("/professional/location", summary="Base location")
+@router.put("/professional/location")
+@router.post("/professional/profile/location")
+@router.put("/professional/profile/location")
+def location_set(request, payload: LocationIn):
+    own_professional(request)
+    return _profile(
+        profile_settings.location_set(
+            usuario_id=request.auth.user_id, latitude=payload.latitude, longitude=payload.longitude
+        )
+    )
+
+
+@router.put("/professional/payout-info", summary="Payout account: CBU, CVU or alias")
+def payout_set(request, payload: PayoutIn):
+    own_professional(request)
+    return _profile(
+        profile_settings.payout_account_set(usuario_id=request.auth.user_id, payout_account=payload.payout_account)
+    )
+
+
+@router.get("/professional/nivel", summary="Level, points, commission and what the next level needs")
+def level_get(request):
+    return level_body(own_professional(request))

@@ -1,5 +1,102 @@
-"""Placeholder until its routes land."""
+"""Public search (API.md: GET /search/professionals) and the public profile."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["professionals"])
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from django.http import HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from conectar.professionals.contracts import Nivel
+from conectar.professionals.http.bodies import money, oficios_body
+from conectar.professionals.models import Oficio, Professional, ServicioInstant
+from conectar.professionals.selectors.search import SearchQuery, search
+from conectar.shared.errors import NotFound
+
+router = Router(tags=["search"])
+NEXT_CURSOR_HEADER = "X-Next-Cursor"
+
+
+class SearchParams(Schema):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    oficio_id: UUID | None = None
+    oficio: str | None = Field(default=None, max_length=100, description="oficio by name, if no oficio_id")
+    servicio_id: UUID | None = None
+    radio_km: float | None = Field(default=None, gt=0, le=500)
+    nivel: Nivel | None = None
+    acepta_instant: bool | None = None
+    rating_min: Decimal | None = Field(default=None, ge=0, le=5)
+    tarifa_max: Decimal | None = Field(default=None, ge=0, le=Decimal("99999999.99"))
+    q: str | None = Field(default=None, max_length=100)
+    orden: Literal["distancia", "rating", "nivel", "tarifa"] = "distancia"
+    limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=500)
+
+
+def _oficio_id(params: SearchParams) -> UUID | None:
+    if params.oficio_id is not None:
+        if not Oficio.objects.filter(pk=params.oficio_id).exists():
+            raise NotFound("Oficio inexistente.", code="oficio_not_found")
+        return params.oficio_id
+    if params.oficio:
+        found = Oficio.objects.filter(nombre__iexact=params.oficio.strip()).values_list("pk", flat=True).first()
+        if found is None:
+            raise NotFound("Oficio inexistente.", code="oficio_not_found")
+        return found
+    if params.servicio_id is not None:  # a service implies its oficio: the index condition gets sharper
+        servicio = ServicioInstant.objects.filter(pk=params.servicio_id).first()
+        if servicio is None:
+            raise NotFound("Servicio inexistente.", code="servicio_not_found")
+        return servicio.oficio_id
+    return None
+
+
+def result_body(professional: Professional, distance_m: float) -> dict:
+    return {
+        "id": str(professional.pk),
+        "usuario_id": str(professional.usuario_id),
+        "nombre": professional.nombre,
+        "apellido": professional.apellido,
+        "avatar_url": professional.avatar_url or None,
+        "oficios": oficios_body(professional),
+        "nivel": professional.nivel,
+        "rating_promedio": str(professional.rating_promedio),
+        "total_resenas": professional.total_resenas,
+        "tarifa_por_hora": money(professional.tarifa_por_hora),
+        "acepta_instant": professional.acepta_instant,
+        "radio_cobertura_km": professional.radio_cobertura_km,
+        "distancia_km": round(distance_m / 1000, 2),
+    }
+
+
+@router.get("/search/professionals", auth=None, summary="Professionals whose coverage includes the point")
+def search_professionals(request, response: HttpResponse, params: Query[SearchParams]):
+    """A bare array (the v1 frontend's shape); the next page's cursor is in `X-Next-Cursor`."""
+    oficio_id = _oficio_id(params)
+    if params.servicio_id is not None and not ServicioInstant.objects.filter(pk=params.servicio_id).exists():
+        raise NotFound("Servicio inexistente.", code="servicio_not_found")
+    page = search(
+        SearchQuery(
+            lat=params.lat,
+            lng=params.lng,
+            oficio_id=oficio_id,
+            servicio_id=params.servicio_id,
+            radio_km=params.radio_km,
+            nivel=params.nivel.value if params.nivel else None,
+            acepta_instant=params.acepta_instant,
+            rating_min=params.rating_min,
+            tarifa_max=params.tarifa_max,
+            q=params.q.strip() if params.q else None,
+            orden=params.orden,
+            limit=params.limit,
+            cursor=params.cursor,
+        )
+    )
+    if page.next_cursor:
+        response[NEXT_CURSOR_HEADER] = page.next_cursor
+    professionals = Professional.objects.prefetch_related("oficios").in_bulk([hit.professional_id for hit in page.hits])
+    return [result_body(professionals[hit.professional_id], hit.distance_m) for hit in page.hits]

@@ -1,0 +1,206 @@
+"""Finding professionals whose own coverage circle contains the client's point (DOMAIN.md § Search).
+
+Two query shapes over SearchEntry (one row per matchable professional and oficio):
+- nearest first with a window: `ORDER BY location <-> point LIMIT 200` on the (oficio, location)
+  GiST index, then keep the rows whose radius covers the point. Exact whenever the window yields a
+  full page: every covering professional outside the window is farther than all inside it. Used
+  for the first page ordered by distance.
+- coverage box: `oficio = $1 AND coverage && point AND ST_DWithin(location, point, radius)`, both
+  conditions indexed by the (oficio, coverage) GiST index. Serves every order, every page (keyset
+  cursor), and the window's fallback.
+Distances are on the sphere (what `<->` computes), so both shapes order identically; the coverage
+rule itself (ST_DWithin on geography) is exact on the spheroid. Parameter types match the columns
+(uuid, float8) so the index conditions stay index conditions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import connections
+
+from conectar.platform.databases import alias_for
+from conectar.professionals.gamification import RANK
+from conectar.professionals.models import ANY_OFICIO, SearchEntry
+from conectar.shared.errors import InvalidInput
+
+DB = alias_for("professionals")
+WINDOW = 200
+ORDERS = ("distancia", "rating", "nivel", "tarifa")
+_TABLE = SearchEntry._meta.db_table
+_SERVICIOS_TABLE = "professionals_professional_servicios"
+_NO_TARIFA = 1e15  # sorts professionals without a rate after every rate
+
+_POINT = "ST_SetSRID(ST_MakePoint(%(lng)s::float8, %(lat)s::float8), 4326)"
+_DISTANCE = f"ST_Distance(e.location, {_POINT}::geography, false)"  # false: on the sphere, like <->
+_SORT_KEY = {
+    "distancia": _DISTANCE,
+    "rating": "(-e.rating)::float8",
+    "nivel": "(-e.nivel_rank)::float8",
+    "tarifa": f"COALESCE(e.tarifa::float8, {_NO_TARIFA})",
+}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    lat: float
+    lng: float
+    oficio_id: UUID | None = None
+    servicio_id: UUID | None = None
+    radio_km: float | None = None
+    nivel: str | None = None
+    acepta_instant: bool | None = None
+    rating_min: Decimal | None = None
+    tarifa_max: Decimal | None = None
+    q: str | None = None
+    orden: str = "distancia"
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    professional_id: UUID
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    next_cursor: str | None
+    strategy: str  # "window" or "coverage": which query shape answered (for plans and benches)
+
+
+# --- cursors ------------------------------------------------------------------------------------
+
+
+def encode_cursor(orden: str, key: float, professional_id: UUID) -> str:
+    raw = json.dumps({"o": orden, "k": key, "id": str(professional_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, orden: str) -> tuple[float, UUID]:
+    invalid = InvalidInput(fields={"cursor": ["Cursor inválido: pedí la primera página de nuevo."]})
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        key, professional_id, made_for = float(data["k"]), UUID(data["id"]), data["o"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise invalid from exc
+    if made_for != orden or math.isnan(key):
+        raise invalid
+    return key, professional_id
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+
+
+def _filters(query: SearchQuery, params: dict) -> list[str]:
+    """Conditions beyond the coverage rule, each on SearchEntry's own columns."""
+    where = []
+    if query.radio_km is not None:
+        where.append(f"ST_DWithin(e.location, {_POINT}::geography, %(radius_m)s::float8)")
+        params["radius_m"] = query.radio_km * 1000
+    if query.nivel is not None:
+        where.append("e.nivel_rank = %(nivel_rank)s::smallint")
+        params["nivel_rank"] = RANK[query.nivel]
+    if query.acepta_instant is not None:
+        where.append("e.acepta_instant = %(acepta_instant)s::boolean")
+        params["acepta_instant"] = query.acepta_instant
+    if query.rating_min is not None:
+        where.append("e.rating >= %(rating_min)s::numeric")
+        params["rating_min"] = query.rating_min
+    if query.tarifa_max is not None:
+        where.append("e.tarifa <= %(tarifa_max)s::numeric")
+        params["tarifa_max"] = query.tarifa_max
+    if query.q:
+        escaped = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("e.search_text LIKE %(q)s")
+        params["q"] = f"%{escaped}%"
+    if query.servicio_id is not None:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {_SERVICIOS_TABLE} ps WHERE ps.professional_id = e.professional_id"  # noqa: S608
+            " AND ps.servicioinstant_id = %(servicio_id)s::uuid)"
+        )
+        params["servicio_id"] = query.servicio_id
+    return where
+
+
+def _params(query: SearchQuery) -> dict:
+    return {"lat": query.lat, "lng": query.lng, "oficio": query.oficio_id or ANY_OFICIO}
+
+
+def window_sql(query: SearchQuery, params: dict) -> str:
+    extra = "".join(f" AND {c}" for c in _filters(query, params))
+    params["window"] = WINDOW
+    params["page"] = query.limit + 1
+    # Only module constants are interpolated; every value is a bound parameter.
+    return f"""
+        SELECT e.professional_id, e.distance, e.distance AS sort_key FROM (
+            SELECT e.*, {_DISTANCE} AS distance
+            FROM {_TABLE} e
+            WHERE e.oficio_id = %(oficio)s::uuid
+            ORDER BY e.location <-> {_POINT}::geography
+            LIMIT %(window)s
+        ) e
+        WHERE ST_DWithin(e.location, {_POINT}::geography, e.radio_m){extra}
+        ORDER BY e.distance, e.professional_id
+        LIMIT %(page)s
+    """  # noqa: S608
+
+
+def coverage_sql(query: SearchQuery, params: dict) -> str:
+    conditions = [
+        "e.oficio_id = %(oficio)s::uuid",
+        f"e.coverage && {_POINT}",
+        f"ST_DWithin(e.location, {_POINT}::geography, e.radio_m)",
+        *_filters(query, params),
+    ]
+    keyset = ""
+    if query.cursor:
+        params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
+        keyset = "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
+    params["page"] = query.limit + 1
+    # Only module constants are interpolated; every value is a bound parameter.
+    return f"""
+        SELECT s.professional_id, s.distance, s.sort_key FROM (
+            SELECT e.professional_id, {_DISTANCE} AS distance, {_SORT_KEY[query.orden]} AS sort_key
+            FROM {_TABLE} e
+            WHERE {" AND ".join(conditions)}
+        ) s
+        {keyset}
+        ORDER BY s.sort_key, s.professional_id
+        LIMIT %(page)s
+    """  # noqa: S608
+
+
+def _run(sql: str, params: dict) -> list[tuple]:
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def search(query: SearchQuery) -> SearchPage:
+    rows, strategy = None, "coverage"
+    if query.orden == "distancia" and not query.cursor:
+        params = _params(query)
+        rows = _run(window_sql(query, params), params)
+        if len(rows) > query.limit:
+            strategy = "window"
+        else:
+            rows = None  # the window did not fill a page: only the exact query can say who else covers
+    if rows is None:
+        params = _params(query)
+        rows = _run(coverage_sql(query, params), params)
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last_id, _, last_key = page[-1]
+        next_cursor = encode_cursor(query.orden, float(last_key), last_id)
+    return SearchPage([Hit(pid, float(distance)) for pid, distance, _ in page], next_cursor, strategy)
