@@ -9,9 +9,10 @@ from conectar.professionals.http import (
     kyc_routes,
     portfolio_routes,
     profile_routes,
+    public_routes,
     search_routes,
 )
 
 router = Router()
-for module in (profile_routes, catalogue_routes, kyc_routes, portfolio_routes, search_routes):
+for module in (profile_routes, catalogue_routes, kyc_routes, portfolio_routes, search_routes, public_routes):
     router.add_router("", module.router)

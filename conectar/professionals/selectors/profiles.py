@@ -34,3 +34,23 @@ def kyc_counts() -> KycCounts:
         aprobados=Count("pk", filter=Q(estado_verificacion=KycStatus.APROBADO)),
     )
     return KycCounts(**counts)
+
+
+def public_professional(professional_id: UUID) -> Professional | None:
+    """Only matchable professionals have a public face (DOMAIN.md)."""
+    professional = Professional.objects.prefetch_related("oficios").filter(pk=professional_id).first()
+    return professional if professional is not None and professional.matchable else None
+
+
+def published_reviews(professional: Professional, *, limit: int) -> list[dict]:
+    return [
+        {
+            "id": str(r.resena_id),
+            "rating": r.rating,
+            "texto": r.texto,
+            "autor_nombre": r.autor_nombre,
+            "respuesta": r.respuesta or None,
+            "fecha": r.created_at.isoformat(),
+        }
+        for r in professional.reviews.all()[:limit]
+    ]

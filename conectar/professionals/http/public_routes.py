@@ -1,0 +1,38 @@
+"""A professional's public profile: what a client sees before writing to them. No e-mail, no ids
+of clients, and nothing at all for a professional who is not matchable."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ninja import Router
+
+from conectar.professionals.http.bodies import money, oficios_body
+from conectar.professionals.selectors.portfolio import portfolio_for
+from conectar.professionals.selectors.profiles import public_professional, published_reviews
+from conectar.shared.errors import NotFound
+
+router = Router(tags=["public"])
+REVIEWS_SHOWN = 20
+
+
+@router.get("/public/professional/{professional_id}", auth=None, summary="Public profile")
+def public_profile(request, professional_id: UUID):
+    professional = public_professional(professional_id)
+    if professional is None:
+        raise NotFound
+    return {
+        "id": str(professional.pk),
+        "nombre": professional.nombre,
+        "apellido": professional.apellido,
+        "avatar_url": professional.avatar_url or None,
+        "nivel": professional.nivel,
+        "radio_cobertura_km": professional.radio_cobertura_km,
+        "acepta_instant": professional.acepta_instant,
+        "tarifa_por_hora": money(professional.tarifa_por_hora),
+        "rating_promedio": str(professional.rating_promedio),
+        "total_resenas": professional.total_resenas,
+        "oficios": oficios_body(professional),
+        "portfolio": portfolio_for(professional),
+        "resenas": published_reviews(professional, limit=REVIEWS_SHOWN),
+    }
