@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def valid_cbu(entity_branch="0170099", account="2000001234567") -> str:
-    return f"{entity_branch}{_check_digit(entity_branch, _BLOCK1_WEIGHTS)}{account}{_check_digit(account, _BLOCK2_WEIGHTS)}"
+    block1 = f"{entity_branch}{_check_digit(entity_branch, _BLOCK1_WEIGHTS)}"
+    return f"{block1}{account}{_check_digit(account, _BLOCK2_WEIGHTS)}"
 
 
 def put(client, pro, path, body):

@@ -266,7 +266,7 @@ def test_the_window_answers_when_it_fills_a_page_and_falls_back_otherwise():
 def _plan(sql: str, params: dict) -> str:
     """The plan the index allows. On these tiny tables the planner would rather scan and sort, so
     those alternatives are switched off: what remains shows whether the conditions and the order
-    can be index conditions at all (a type mismatch would turn them into filters — measured 40×)."""
+    can be index conditions at all (a type mismatch would turn them into filters — measured 40 times slower)."""
     with connections["professionals"].cursor() as cursor:
         for alternative in ("seqscan", "bitmapscan", "sort"):
             cursor.execute(f"SET LOCAL enable_{alternative} = off")
