@@ -178,8 +178,46 @@ def ninja_fields(errors: list[dict]) -> dict[str, list[str]]:
         # drop the source ("body"/"query"/...) and Ninja's name for a whole-body argument
         source, *rest = loc or ["body"]
         parts = rest[1:] if source in {"body", "form"} and len(rest) > 1 else rest
-        fields.setdefault(".".join(parts) or "non_field_errors", []).append(str(error.get("msg", "invalid")))
+        fields.setdefault(".".join(parts) or "non_field_errors", []).append(_spanish(error))
     return fields
+
+
+# pydantic's messages are English; the rest of the API (DRF, Django validators) speaks Spanish.
+_PYDANTIC_ES = {
+    "missing": "Este campo es obligatorio.",
+    "int_parsing": "Ingresá un número entero.",
+    "int_from_float": "Ingresá un número entero.",
+    "float_parsing": "Ingresá un número.",
+    "decimal_parsing": "Ingresá un número decimal.",
+    "decimal_max_places": "Usá como máximo {decimal_places} decimales.",
+    "decimal_max_digits": "Usá como máximo {max_digits} dígitos.",
+    "bool_parsing": "Ingresá verdadero o falso.",
+    "uuid_parsing": "Ingresá un identificador (UUID) válido.",
+    "string_type": "Ingresá un texto.",
+    "string_too_short": "Debe tener al menos {min_length} caracteres.",
+    "string_too_long": "Debe tener como máximo {max_length} caracteres.",
+    "too_short": "Debe tener al menos {min_length} elementos.",
+    "too_long": "Debe tener como máximo {max_length} elementos.",
+    "greater_than": "Debe ser mayor que {gt}.",
+    "greater_than_equal": "Debe ser mayor o igual que {ge}.",
+    "less_than": "Debe ser menor que {lt}.",
+    "less_than_equal": "Debe ser menor o igual que {le}.",
+    "literal_error": "Valor no permitido; opciones: {expected}.",
+    "enum": "Valor no permitido; opciones: {expected}.",
+    "list_type": "Ingresá una lista.",
+    "dict_type": "Ingresá un objeto.",
+    "finite_number": "Ingresá un número finito.",
+}
+
+
+def _spanish(error: dict) -> str:
+    template = _PYDANTIC_ES.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", "Valor inválido."))
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split(";")[0].split("{")[0].strip() or str(error.get("msg"))
 
 
 def _code_for_status(status: int) -> str:

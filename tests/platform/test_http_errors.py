@@ -162,3 +162,14 @@ def test_log_lines_are_json_and_carry_the_request_id(client):
     not_found = [line for line in lines if line.get("logger") == "django.request"]
     assert not_found
     assert not_found[-1]["request_id"] == "log-me-42"
+
+
+def test_ninja_validation_messages_are_spanish_like_drfs(client, auth):
+    response = client.post(
+        "/api/v1/probe/ninja/items", {"name": "ab", "count": "muchos"}, content_type="application/json", headers=auth
+    )
+    fields = response.json()["fields"]
+    assert fields["name"] == ["Debe tener al menos 3 caracteres."]
+    assert fields["count"] == ["Ingresá un número entero."]
+    missing = client.post("/api/v1/probe/ninja/items", {}, content_type="application/json", headers=auth)
+    assert missing.json()["fields"]["name"] == ["Este campo es obligatorio."]
