@@ -18,6 +18,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.settings import api_settings
 
+from conectar.shared.errors import PermissionDenied
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -53,6 +55,21 @@ class AccessTokenBearer(HttpBearer):
                 request.user = user
                 return Principal.from_user(user, validated)
         return None
+
+
+class RoleBearer(AccessTokenBearer):
+    """The access token, and one of `roles`: a wrong role is a 403 before the body is even parsed
+    (so a client probing a professional route learns nothing from validation errors)."""
+
+    def __init__(self, *roles: str):
+        super().__init__()
+        self.roles = frozenset(roles)
+
+    def authenticate(self, request, token):
+        principal = super().authenticate(request, token)
+        if principal is not None and principal.role not in self.roles:
+            raise PermissionDenied
+        return principal
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,10 @@ def test_the_search_index_follows_matchability(client):
         oficio("Plomero").pk,
     }
     assert published("professionals.professional_approved.v1", "professionals")[0]["professional_id"] == pro.id
+
+
+def test_a_client_gets_403_before_any_validation(client):
+    cliente = signed_up(client)
+    response = put(client, cliente, "/api/v1/professional/profile", {"radio_cobertura_km": "no es un número"})
+    assert response.status_code == 403
+    assert "fields" not in response.json()
