@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from conectar.platform.eventbus.models import OutboxEvent
+from conectar.professionals.services import kyc
 from tests.support.accounts import STRONG_PASSWORD, admin_session, login, register, signed_up
+from tests.support.professionals import approve, new_professional
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -86,14 +88,19 @@ def test_admin_reads_any_user(client, admin):
     assert response.json()["email"] == user["email"]
 
 
-def test_user_metrics_count_roles(client, admin):
+def test_user_metrics_compose_accounts_and_kyc_states(client, admin):
     register(client, rol="CLIENTE")
     register(client, rol="CLIENTE")
-    register(client, rol="PROFESIONAL")
+    waiting, approved, fresh = (new_professional(client) for _ in range(3))
+    kyc.kyc_mark_submitted(usuario_id=waiting.session.user_id, documents=2)
+    approve(approved)
     body = client.get("/api/v1/admin/metrics/users", headers=admin.headers).json()
-    assert body["total_clientes"] == 2
-    assert body["total_profesionales"] == 1
-    assert {"total_pro_pendientes_kyc", "total_pro_aprobados"} <= set(body)
+    assert body == {
+        "total_clientes": 2,
+        "total_profesionales": 3,
+        "total_pro_pendientes_kyc": 1,
+        "total_pro_aprobados": 1,
+    }
 
 
 def test_createadmin_is_idempotent(client, django_user_model):
