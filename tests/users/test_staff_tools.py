@@ -91,7 +91,7 @@ def test_admin_reads_any_user(client, admin):
 def test_user_metrics_compose_accounts_and_kyc_states(client, admin):
     register(client, rol="CLIENTE")
     register(client, rol="CLIENTE")
-    waiting, approved, fresh = (new_professional(client) for _ in range(3))
+    waiting, approved, _not_submitted = (new_professional(client) for _ in range(3))
     kyc.kyc_mark_submitted(usuario_id=waiting.session.user_id, documents=2)
     approve(approved)
     body = client.get("/api/v1/admin/metrics/users", headers=admin.headers).json()
