@@ -102,3 +102,9 @@ def test_docs_page_serves_swagger_ui_pointing_at_the_schema(client):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "/api/v1/schema" in html
+
+
+def test_every_operation_has_its_own_id(client):
+    paths = client.get("/api/v1/schema").json()["paths"]
+    ids = [op["operationId"] for ops in paths.values() for op in ops.values() if isinstance(op, dict)]
+    assert len(ids) == len(set(ids)), "seed and v1 paths sharing a handler need distinct operation ids"

@@ -8,12 +8,14 @@ from uuid import UUID
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from conectar.platform.permissions import require_admin
+from conectar.platform.auth import RoleBearer
+from conectar.platform.permissions import ADMIN_ROLE
 from conectar.professionals.http.bodies import money
 from conectar.professionals.models import Oficio, ServicioInstant
 from conectar.professionals.services import catalogue
 from conectar.shared.errors import NotFound
 
+STAFF = RoleBearer(ADMIN_ROLE)  # 403 for other roles before the body is read
 router = Router(tags=["catalogue"])
 
 
@@ -48,21 +50,23 @@ def oficios_public(request):
     return [oficio_body(o) for o in Oficio.objects.all()]
 
 
-@router.get("/admin/oficios", summary="The oficio catalogue (staff)")
+@router.get("/admin/oficios", auth=STAFF, summary="The oficio catalogue (staff)")
 def oficios_admin(request):
-    require_admin(request.auth)
     return [oficio_body(o) for o in Oficio.objects.all()]
 
 
-@router.post("/admin/oficios", response={201: dict}, summary="Add an oficio (staff)")
+@router.post("/admin/oficios", response={201: dict}, auth=STAFF, summary="Add an oficio (staff)")
 def oficio_add(request, payload: OficioIn):
-    require_admin(request.auth)
     return Status(201, oficio_body(catalogue.oficio_create(nombre=payload.nombre, descripcion=payload.descripcion)))
 
 
-@router.post("/admin/servicios-instant", response={201: dict}, summary="Add an instant service under an oficio (staff)")
+@router.post(
+    "/admin/servicios-instant",
+    response={201: dict},
+    auth=STAFF,
+    summary="Add an instant service under an oficio (staff)",
+)
 def servicio_add(request, payload: ServicioIn):
-    require_admin(request.auth)
     servicio = catalogue.servicio_create(
         oficio_id=payload.oficio_id,
         nombre=payload.nombre,

@@ -20,14 +20,15 @@ from ninja import Query, Router, Schema
 from ninja.security import SessionAuth
 from pydantic import Field
 
-from conectar.platform.auth import AccessTokenBearer, Principal
-from conectar.platform.permissions import require_admin
+from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer
+from conectar.platform.permissions import ADMIN_ROLE
 from conectar.professionals.http.deps import own_professional
 from conectar.professionals.models import KycDocument
 from conectar.professionals.selectors import kyc as selectors
 from conectar.professionals.services import kyc, kyc_documents
 from conectar.shared.errors import InvalidInput
 
+STAFF = RoleBearer(ADMIN_ROLE)  # 403 for other roles before the body is read
 router = Router(tags=["kyc"])
 log = structlog.get_logger(__name__)
 
@@ -172,21 +173,22 @@ def _extension(document) -> str:
 # --- staff ------------------------------------------------------------------------------------------
 
 
-@router.get("/admin/kyc/pendientes", response=list[KycStatusOut], summary="KYC queue (EN_REVISION, oldest first)")
+@router.get(
+    "/admin/kyc/pendientes", response=list[KycStatusOut], auth=STAFF, summary="KYC queue (EN_REVISION, oldest first)"
+)
 def kyc_queue(request, params: Query[QueueParams]):
-    require_admin(request.auth)
     return selectors.pending_reviews(limit=params.limit, offset=params.offset, absolute=request.build_absolute_uri)
 
 
-@router.post("/admin/kyc/approve/{professional_id}", response=KycStatusOut, summary="Approve a KYC in review")
+@router.post(
+    "/admin/kyc/approve/{professional_id}", response=KycStatusOut, auth=STAFF, summary="Approve a KYC in review"
+)
 def kyc_approve(request, professional_id: UUID):
-    require_admin(request.auth)
     kyc.kyc_approve(professional_id=professional_id, by=request.auth.user_id)
     return selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri)
 
 
-@router.post("/admin/kyc/reject/{professional_id}", response=KycStatusOut, summary="Reject a KYC in review")
+@router.post("/admin/kyc/reject/{professional_id}", response=KycStatusOut, auth=STAFF, summary="Reject a KYC in review")
 def kyc_reject(request, professional_id: UUID, payload: RejectIn):
-    require_admin(request.auth)
     kyc.kyc_reject(professional_id=professional_id, by=request.auth.user_id, motivo=payload.motivo)
     return selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri)

@@ -49,8 +49,8 @@ def _profile(professional: Professional) -> dict:
     return own_profile_body(professional, email=account.email if account else None)
 
 
-@router.get("/professional/profile", summary="Own professional profile")
-@router.get("/professional/me", summary="Own professional profile (v1)")
+@router.get("/professional/profile", operation_id="professional_profile_get", summary="Own professional profile")
+@router.get("/professional/me", operation_id="professional_me_get", summary="Own professional profile (v1)")
 def profile_get(request):
     return _profile(own_professional(request))
 
@@ -69,9 +69,9 @@ def profile_update(request, payload: SettingsIn):
     return _profile(professional)
 
 
-@router.post("/professional/oficios", summary="Replace the set of oficios")
-@router.put("/professional/oficios")
-@router.put("/professional/profile/oficios")
+@router.post("/professional/oficios", operation_id="professional_oficios_post", summary="Replace the set of oficios")
+@router.put("/professional/oficios", operation_id="professional_oficios_put")
+@router.put("/professional/profile/oficios", operation_id="professional_profile_oficios_put")
 def oficios_set(request, payload: OficiosIn):
     own_professional(request)
     return _profile(profile_settings.oficios_replace(usuario_id=request.auth.user_id, oficio_ids=payload.oficio_ids))
@@ -85,10 +85,10 @@ def servicios_set(request, payload: ServiciosIn):
     )
 
 
-@router.post("/professional/location", summary="Base location")
-@router.put("/professional/location")
-@router.post("/professional/profile/location")
-@router.put("/professional/profile/location")
+@router.post("/professional/location", operation_id="professional_location_post", summary="Base location")
+@router.put("/professional/location", operation_id="professional_location_put")
+@router.post("/professional/profile/location", operation_id="professional_profile_location_post")
+@router.put("/professional/profile/location", operation_id="professional_profile_location_put")
 def location_set(request, payload: LocationIn):
     own_professional(request)
     return _profile(
