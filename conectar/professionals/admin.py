@@ -173,55 +173,48 @@ def document_preview(document: KycDocument) -> str:
     )
 
 
-class KycDocumentInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Evidence and history: shown to staff, never edited here (decisions go through services)."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class KycDocumentInline(ReadOnlyInline):
     model = KycDocument
     verbose_name = "documento"
     verbose_name_plural = "Documentos de identidad (los enlaces duran unos minutos: recargá la página si vencen)"
     fields = ("submission", "kind", "vista_previa", "content_type", "size", "original_name", "uploaded_at")
     readonly_fields = fields
     ordering = ("-submission", "uploaded_at")
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = False
 
     @admin.display(description="vista previa")
     def vista_previa(self, document):
         return document_preview(document) if document.pk else "—"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class KycDecisionInline(admin.TabularInline):
+class KycDecisionInline(ReadOnlyInline):
     model = KycDecision
     verbose_name = "decisión"
     verbose_name_plural = "Historial de verificación"
     fields = ("decided_at", "estado", "motivo", "decidido_por")
     readonly_fields = fields
     ordering = ("-decided_at",)
-    extra = 0
-    max_num = 0
-    can_delete = False
 
     @admin.display(description="decidido por")
     def decidido_por(self, decision):
         return _account_email(decision.decided_by) if decision.decided_by else "el profesional (envío)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Professional)

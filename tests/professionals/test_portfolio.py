@@ -18,6 +18,7 @@ from conectar.professionals.selectors.portfolio import portfolio_for
 from conectar.professionals.services.portfolio import MAX_IMAGES_PER_ITEM
 from tests.support.accounts import admin_session, signed_up
 from tests.support.concurrency import run_concurrently
+from tests.support.files import NOT_IMAGES, image_bytes
 from tests.support.professionals import BUENOS_AIRES, approve, new_professional
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -27,19 +28,6 @@ ITEM_KEYS = {"id", "titulo", "descripcion", "orden", "created_at", "images"}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-def image_bytes(fmt: str = "JPEG", size=(64, 48), exif: bool = False) -> bytes:
-    image = Image.new("RGB", size, (30, 120, 200))
-    out = io.BytesIO()
-    options = {}
-    if exif:
-        tags = Image.Exif()
-        tags[0x8825] = {2: (34.0, 36.0, 12.0)}  # GPSInfo: where the photo was taken
-        tags[0x010F] = "SecretCam"  # Make
-        options["exif"] = tags
-    image.save(out, format=fmt, **options)
-    return out.getvalue()
 
 
 def create_item(client, who, **body):
@@ -319,16 +307,7 @@ def test_images_are_listed_in_upload_order_with_the_item(client):
     assert [img["orden"] for img in listed["images"]] == [0, 1, 2]
 
 
-@pytest.mark.parametrize(
-    ("content", "name"),
-    [
-        (b"#!/bin/sh\nrm -rf /\n", "script.jpg"),
-        (b"<script>alert(1)</script>", "foto.png"),
-        (b"%PDF-1.4\n%%EOF", "foto.jpg"),
-        (image_bytes("GIF"), "foto.gif"),
-        (image_bytes("JPEG")[:200], "cortada.jpg"),
-    ],
-)
+@pytest.mark.parametrize(("content", "name"), NOT_IMAGES)
 def test_anything_but_a_real_jpeg_png_or_webp_is_415_and_stores_nothing(client, content, name):
     pro = new_professional(client)
     item = new_item(client, pro)

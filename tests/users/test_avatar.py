@@ -4,21 +4,9 @@ import pytest
 from PIL import Image
 
 from tests.support.accounts import signed_up
+from tests.support.files import NOT_IMAGES, image_bytes
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-def image_bytes(fmt: str, size=(64, 48), exif: bool = False) -> bytes:
-    image = Image.new("RGB", size, (200, 80, 40))
-    out = io.BytesIO()
-    options = {}
-    if exif:
-        tags = Image.Exif()
-        tags[0x8825] = {2: (34.0, 36.0, 12.0)}  # GPSInfo: where the photo was taken
-        tags[0x010F] = "SecretCam"  # Make
-        options["exif"] = tags
-    image.save(out, format=fmt, **options)
-    return out.getvalue()
 
 
 def upload(client, session, content: bytes, name: str, content_type: str = "image/jpeg"):
@@ -53,16 +41,7 @@ def test_the_stored_image_is_re_encoded_without_exif_or_appended_bytes(client, s
     assert not Image.open(io.BytesIO(stored)).getexif()
 
 
-@pytest.mark.parametrize(
-    ("content", "name"),
-    [
-        (b"#!/bin/sh\nrm -rf /\n", "foto.jpg"),
-        (b"<script>alert(1)</script>", "avatar.png"),
-        (b"%PDF-1.4\n%%EOF", "foto.jpg"),
-        (image_bytes("GIF"), "foto.gif"),
-        (image_bytes("JPEG")[:200], "cortada.jpg"),
-    ],
-)
+@pytest.mark.parametrize(("content", "name"), NOT_IMAGES)
 def test_anything_but_a_real_jpeg_png_or_webp_is_415(client, content, name):
     me = signed_up(client)
     response = upload(client, me, content, name)
