@@ -37,13 +37,6 @@ def alias_for(context: str) -> str:
         raise LookupError(f"no database for context {context!r}") from None
 
 
-def context_for_alias(alias: str) -> str:
-    for context, ctx_alias in CONTEXT_DATABASES.items():
-        if ctx_alias == alias:
-            return context
-    raise LookupError(f"no context uses database alias {alias!r}")
-
-
 def database_settings(*, server_url: str, overrides: dict[str, str], conn_max_age: int) -> dict:
     """DATABASES for every context: `<CTX>_DATABASE_URL` when given, else the server of
     DATABASE_URL with database `<prefix>_<ctx>`, the prefix being DATABASE_URL's own database name."""

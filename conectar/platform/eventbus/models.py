@@ -15,8 +15,6 @@ class OutboxEvent(models.Model):
     envelope = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     relayed_at = models.DateTimeField(null=True, blank=True)
-    relay_attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [
