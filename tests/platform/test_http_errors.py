@@ -123,7 +123,7 @@ class TestOneTokenForBothFrameworks:
 
         forged = jwt.encode(
             {"token_type": "access", "user_id": str(user.pk), "jti": "x", "exp": 9999999999},
-            "another-key",
+            "another-signing-key-of-a-proper-length-32b",
             algorithm="HS256",
         )
         response = client.get(path, headers={"Authorization": f"Bearer {forged}"})
