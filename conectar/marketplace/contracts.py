@@ -10,7 +10,45 @@ from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
 
+from conectar.shared.errors import DomainError
 from conectar.shared.events import DomainEvent
+
+
+class MessageKind(enum.StrEnum):
+    TEXTO = "texto"
+    OFERTA = "oferta"
+    SISTEMA = "sistema"
+
+
+@dataclass(frozen=True)
+class ChatDTO:
+    id: UUID
+    cliente_id: UUID
+    profesional_id: UUID
+    created_at: datetime
+    last_message_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MessageDTO:
+    id: UUID
+    chat_id: UUID
+    sender_id: UUID | None  # None for `sistema` messages
+    kind: MessageKind
+    text: str  # as stored: already shielded
+    masked: bool
+    created_at: datetime
+
+
+class ChatBannedError(DomainError):
+    """The sender collected too many contact-shielding infractions; staff must lift the ban."""
+
+    status = 403
+    code = "chat_banned"
+    default_detail = (
+        "No podés enviar mensajes: tu chat está bloqueado por compartir datos de contacto. "
+        "Escribí a soporte para revisarlo."
+    )
 
 
 class Actor(enum.StrEnum):
@@ -80,3 +118,46 @@ class ReviewReplied(DomainEvent):
     resena_id: UUID
     profesional_id: UUID
     texto: str
+
+
+# --- chat ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatCreated(DomainEvent):
+    name: ClassVar[str] = "marketplace.chat_created"
+    chat_id: UUID
+    cliente_id: UUID
+    profesional_id: UUID
+    created_by: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageSent(DomainEvent):
+    """One per recipient (a `sistema` message has two). `recipient_online` is False when the
+    recipient had no open chat socket at send time: the notifications context pushes then."""
+
+    name: ClassVar[str] = "marketplace.message_sent"
+    chat_id: UUID
+    message_id: UUID
+    sender_id: UUID | None
+    recipient_id: UUID
+    kind: MessageKind
+    preview: str  # the shielded text, at most 100 chars
+    recipient_online: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatBanned(DomainEvent):
+    """The user reached the infraction limit and can no longer send chat messages."""
+
+    name: ClassVar[str] = "marketplace.chat_banned"
+    user_id: UUID
+    infractions: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatBanLifted(DomainEvent):
+    name: ClassVar[str] = "marketplace.chat_ban_lifted"
+    user_id: UUID
+    lifted_by: UUID | None

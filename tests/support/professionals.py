@@ -9,6 +9,7 @@ from conectar.professionals.models import Oficio, Professional
 from conectar.professionals.services import kyc
 from tests.support.accounts import Session, signed_up
 from tests.support.events import deliver_outbox
+from tests.support.waiting import wait_until
 
 BUENOS_AIRES = (-34.6037, -58.3816)  # Obelisco (lat, lng)
 
@@ -33,7 +34,11 @@ def oficio(nombre: str = "Plomero") -> Oficio:
 def new_professional(client, *, nombre="Pedro", apellido="Gómez") -> Pro:
     session = signed_up(client, rol="PROFESIONAL", nombre=nombre, apellido=apellido)
     deliver_outbox()
-    professional = Professional.objects.get(usuario_id=session.user_id)
+    # In transactional tests a running worker may have taken the registration event first:
+    # wait for its outcome rather than assume who delivered it.
+    professional = wait_until(
+        lambda: Professional.objects.filter(usuario_id=session.user_id).first(), message="the professional"
+    )
     return Pro(session, str(professional.pk))
 
 

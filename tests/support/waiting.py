@@ -3,7 +3,7 @@
 import time
 
 
-def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.05, message: str = "condition"):
+def wait_until(predicate, *, timeout: float = 60.0, interval: float = 0.05, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()

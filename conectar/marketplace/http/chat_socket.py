@@ -1,0 +1,165 @@
+"""The chat WebSocket: /ws/chat/{chat_id}/ (API.md).
+
+- Auth: the access JWT in `?token=` or in `Sec-WebSocket-Protocol` — either the token alone, or a
+  marker and the token (`bearer, <jwt>`); the chosen subprotocol is echoed on accept, as browsers
+  require. Validated by auth_ctx (signature, expiry, revocation, banned accounts) through its facade.
+- Close codes (after accepting, so browsers see them): 4401 no/invalid token, 4403 not a participant
+  (an unknown chat too: its existence is not revealed).
+- Server → client frames: `{"type":"ready"}` once the socket is subscribed and counted as present,
+  `{"type":"message","message":{…}}` for every new message of the chat
+  (REST or socket, including the sender's own), `{"type":"read","receipt":{…}}` for read marks,
+  `{"type":"error","code","detail","fields"?}` when a frame is refused, `{"type":"pong"}`.
+- Client → server frames: `{"type":"message","text":…}` (stored through the very same service as
+  REST: shielding, bans, events), `{"type":"read"}` (mark read), `{"type":"ping"}`.
+- Presence (services.presence): registered on connect, refreshed every HEARTBEAT_SECONDS and on each
+  frame, removed on disconnect; it decides MessageSent.recipient_online.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import parse_qs
+from uuid import UUID
+
+import structlog
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from conectar.auth_ctx import facade as accounts
+from conectar.marketplace.selectors import chat as chat_selectors
+from conectar.marketplace.services import chat as chat_services
+from conectar.marketplace.services import presence
+from conectar.marketplace.services.realtime import group_name
+from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated
+
+log = structlog.get_logger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+_TOKEN_MARKERS = {"bearer", "jwt", "token", "access_token", "authorization"}
+
+
+def token_from_scope(scope) -> tuple[str | None, str | None]:
+    """(token, subprotocol to echo). The query string wins over the header."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("token") and query["token"][0]:
+        return query["token"][0], None
+    offered = [p.strip() for p in scope.get("subprotocols") or [] if p.strip()]
+    if len(offered) >= 2 and offered[0].lower() in _TOKEN_MARKERS:  # noqa: PLR2004 - marker + token
+        return offered[1], offered[0]
+    if len(offered) == 1 and offered[0].lower() not in _TOKEN_MARKERS:
+        return offered[0], offered[0]
+    return None, None
+
+
+def _claims(token: str):
+    try:
+        return accounts.validate_access_token(token=token)
+    except NotAuthenticated:
+        return None
+
+
+def _participant(chat_id: UUID, user_id: UUID) -> bool:
+    try:
+        chat_selectors.chat_for_participant(chat_id, user_id)
+    except DomainError:
+        return False
+    return True
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    chat_id: UUID | None = None
+    user_id: UUID | None = None
+    token: str | None = None
+    _heartbeat: asyncio.Task | None = None
+
+    async def connect(self):
+        token, subprotocol = token_from_scope(self.scope)
+        await self.accept(subprotocol=subprotocol)
+        claims = await database_sync_to_async(_claims)(token) if token else None
+        if claims is None or not claims.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
+        if not await database_sync_to_async(_participant)(chat_id, claims.user_id):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.chat_id, self.user_id, self.token = chat_id, claims.user_id, token
+        await self.channel_layer.group_add(group_name(chat_id), self.channel_name)
+        await self._beat()
+        self._heartbeat = asyncio.create_task(self._keep_alive())
+        # Only now is the socket in the chat's group and counted as present: a client that waits for
+        # this frame misses no message sent after it (earlier ones it reads from GET /chat/messages).
+        await self.send_json({"type": "ready", "chat_id": str(chat_id), "user_id": str(claims.user_id)})
+
+    async def disconnect(self, code):
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        if self.chat_id is None:
+            return
+        await self.channel_layer.group_discard(group_name(self.chat_id), self.channel_name)
+        await database_sync_to_async(presence.socket_closed)(
+            chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
+        )
+
+    async def _beat(self):
+        await database_sync_to_async(presence.socket_opened)(
+            chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
+        )
+
+    async def _keep_alive(self):
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            try:
+                await self._beat()
+            except Exception:  # noqa: BLE001 - Redis blip: try again at the next beat
+                log.warning("chat.presence_beat_failed", chat_id=str(self.chat_id))
+
+    # --- client → server ---------------------------------------------------------------------------
+
+    async def receive_json(self, content, **kwargs):
+        if self.chat_id is None:
+            return
+        await self._beat()
+        kind = content.get("type") if isinstance(content, dict) else None
+        try:
+            if kind == "message":
+                await database_sync_to_async(self._send_message)(content.get("text"))
+            elif kind in {"read", "mark_read"}:
+                await database_sync_to_async(chat_services.chat_mark_read)(chat_id=self.chat_id, user_id=self.user_id)
+            elif kind == "ping":
+                await self.send_json({"type": "pong"})
+            else:
+                raise InvalidInput("Tipo de mensaje desconocido.", fields={"type": ["Usá message, read o ping."]})
+        except NotAuthenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        except DomainError as exc:
+            error = {"type": "error", "code": exc.code, "detail": exc.detail}
+            if isinstance(exc, InvalidInput) and exc.fields:
+                error["fields"] = exc.fields
+            await self.send_json(error)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None  # answered as an unknown frame
+
+    def _send_message(self, text) -> None:
+        # The token is checked again on every send: a logout, password change or account ban takes
+        # effect on an open socket too.
+        if _claims(self.token) is None:
+            raise NotAuthenticated
+        chat_services.message_send(chat_id=self.chat_id, sender_id=self.user_id, text=text)
+
+    # --- channel layer → client ----------------------------------------------------------------------
+
+    async def chat_message(self, event):
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_read(self, event):
+        await self.send_json({"type": "read", "receipt": event["receipt"]})

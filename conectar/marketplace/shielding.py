@@ -1,0 +1,239 @@
+"""Contact shielding: find phone numbers, e-mails and social handles/links in a chat message and
+mask them (DOMAIN.md § Chat). Pure Python, no Django: `shield(text)` in, `Shielded` out.
+
+How it works: several detectors each return character spans of `text`; overlapping spans are
+merged and each merged span is replaced by `MASK`. The detectors aim at the evasions people really
+use ("once cuatro cinco…", "fulano arroba gmail punto com", "ig: @fulano", wa.me links) while
+leaving ordinary numbers alone: prices ("$15.000", "15000 pesos"), dates ("12/03/2024"), times
+("a las 18:30"), street numbers ("Av. Corrientes 1234") and short quantities. The rule of thumb
+for digits: a phone number has at least `MIN_PHONE_DIGITS` digits, once dates and prices are set
+aside. The test table in tests/marketplace/test_shielding.py lists every case this is held to.
+
+Known limits: a number split across several messages, or spelled in a way not covered here
+(letters for digits, "O" for zero), passes; staff can still act on reports (the infraction webhook).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MASK = "[oculto]"
+MIN_PHONE_DIGITS = 8  # AR local numbers have 8 digits (4567-8901); prices that long carry "$"/"pesos"
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Shielded:
+    text: str  # the text to store and deliver
+    masked: bool  # something was hidden: the sender earns an infraction
+    kinds: tuple[str, ...] = ()  # what was found ("phone", "email", "link", "handle")
+
+
+# --- links to contact platforms ----------------------------------------------------------------------
+# Any URL (scheme optional) on a messaging/social domain, with whatever path follows. x.com needs a
+# path so that a bare mention of the site is not masked.
+_LINK = re.compile(
+    r"(?:https?://)?(?:www\.|m\.|mobile\.|web\.|api\.|chat\.)?"
+    r"(?:"
+    r"(?:wa\.me|whatsapp\.com|t\.me|telegram\.(?:me|org|dog)|instagram\.com|instagr\.am|facebook\.com|"
+    r"fb\.com|fb\.me|m\.me|messenger\.com|tiktok\.com|twitter\.com|linkedin\.com|snapchat\.com|"
+    r"linktr\.ee)(?:/[^\s]*)?"
+    r"|x\.com/[^\s]+"
+    r")",
+    _I,
+)
+
+# --- e-mails --------------------------------------------------------------------------------------------
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Written out: "fulano arroba gmail punto com", "fulano(at)gmail(dot)com", "fulano [at] gmail.com".
+_AT = r"(?:\s*@\s*|\s*[\(\[\{]\s*(?:at|arroba)\s*[\)\]\}]\s*|\s+(?:at|arroba)\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[\(\[\{]\s*(?:dot|punto)\s*[\)\]\}]\s*|\s+(?:dot|punto)\s+)"
+_EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", _I)
+# "fulano arroba gmail" with no domain ending, for the big providers.
+_EMAIL_PROVIDER = re.compile(
+    rf"[\w.+-]+{_AT}(?:gmail|hotmail|yahoo|outlook|live|icloud|proton(?:mail)?|fibertel|speedy)\b", _I
+)
+
+# --- social handles -------------------------------------------------------------------------------------
+_NETWORK = (
+    r"(?:ig|insta|instagram|face|facebook|fb|telegram|telegra|tg|tiktok|tik\s?tok|twitter|tw|snap|snapchat|"
+    r"whatsapp|whats|wsp|wpp|wap|wasap|guasap|linkedin|threads)(?!\w)"  # whole word: "insta" ≠ "instagram"
+)
+_HANDLE = r"@?[a-z0-9_](?:[a-z0-9_.]{1,29})"
+# After a colon, equals sign or arrow: ig colon fulano, insta equals @fulano, telegram arrow fulano.
+_HANDLE_AFTER_COLON = re.compile(rf"(?<!\w){_NETWORK}\s*(?::|=|->|→)\s*(?P<h>{_HANDLE})", _I)
+# "mi insta es fulano_22", "su face: juan.perez" (a possessive says the next word is theirs)
+_HANDLE_POSSESSIVE = re.compile(
+    rf"(?<!\w)(?:mi|su|tu|nuestro|nuestra)\s+{_NETWORK}\s+(?:es\s+|=\s*)(?:@\s*)?(?P<h>{_HANDLE})", _I
+)
+# An invitation: búscame en instagram como fulano / agregame al face: fulano / seguime en ig fulano22.
+_HANDLE_INVITE = re.compile(
+    rf"(?<!\w)(?:b[uú]scame|buscanos|encontrame|agr[eé]game|seguime|escribime|hablame)\s+(?:en|por|al|a)\s+"
+    rf"(?:el\s+|la\s+)?{_NETWORK}\s*(?:como\s+|:\s*)?(?P<h>{_HANDLE})",
+    _I,
+)
+# "instagram fulano_22": no separator, so only a token that looks like a handle (has _ . or digits).
+_HANDLE_SHAPED = re.compile(
+    rf"(?<!\w){_NETWORK}\s+(?P<h>@?(?=[a-z0-9_.]*[_.\d])(?=[a-z0-9_.]*[a-z])[a-z0-9_][a-z0-9_.]{{2,29}})", _I
+)
+# "@fulano" anywhere (needs a letter: "@18" is not a handle). E-mails are caught above first.
+_AT_HANDLE = re.compile(r"(?<![\w.@])@(?=[\w.]*[^\W\d_])[\w][\w.]{1,29}", re.UNICODE)
+
+# --- numbers that are not phones --------------------------------------------------------------------------
+# Neutralised before digits are counted. Each refuses to start or end inside a longer digit run, so
+# "11-12-45-67-89" is not "a date and some digits".
+_NOT_AFTER_DIGITS = r"(?<!\d)(?<!\d[\s.\-/])"
+_DATE = re.compile(
+    _NOT_AFTER_DIGITS + r"(?:"
+    r"(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:(?:19|20)\d{2}(?![.\-/]?\d)|\d{2}(?![\s.\-/]{0,3}\d))"
+    r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![.\-/]?\d)"
+    r")"
+)
+_AMOUNT = r"(?:\d{1,3}(?:[.,]\d{3})+(?:,\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
+_CURRENCY_WORD = r"(?:pesos?|ars|usd|u\$s|us\$|d[oó]lares|mil|lucas|k)(?!\w)"
+_PRICE = re.compile(
+    r"(?:"
+    # "$15.000", "$ 1.500.000 - 2.000.000", "ARS 15000"
+    rf"(?:\$|ars\s*|usd\s*|u\$s\s*){_AMOUNT}(?:\s*(?:-|a|y|/)\s*\$?\s*{_AMOUNT})?(?![\s.\-/]?\d)"
+    # "15000 pesos", "15.000 a 20.000 pesos", "20 mil"
+    rf"|{_NOT_AFTER_DIGITS}{_AMOUNT}(?:\s*(?:-|a|y)\s*{_AMOUNT})?\s*{_CURRENCY_WORD}"
+    r")",
+    _I,
+)
+
+# --- phones written with digits ---------------------------------------------------------------------------
+# A run of digits joined by short separators: spaces, dots, dashes, slashes, parentheses, brackets.
+# "+54 9 11 4567-8901", "(011) 15-4567-8901", "1 1 4 5 6 7 8 9 0 1", "11.4567.8901".
+_DIGIT_RUN = re.compile(r"(?:\+\s*|\(\s*)?\d(?:[\s.\-/()\[\]_*]{0,3}\d)+")
+
+# --- phones written with words -----------------------------------------------------------------------------
+_UNITS = {
+    "cero": 0,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+}
+_TEENS = {
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
+    "veintiuno": 21,
+    "veintidos": 22,
+    "veintitres": 23,
+    "veinticuatro": 24,
+    "veinticinco": 25,
+    "veintiseis": 26,
+    "veintisiete": 27,
+    "veintiocho": 28,
+    "veintinueve": 29,
+}
+_TENS = {
+    "treinta": 30,
+    "cuarenta": 40,
+    "cincuenta": 50,
+    "sesenta": 60,
+    "setenta": 70,
+    "ochenta": 80,
+    "noventa": 90,
+}
+_ACCENTS = str.maketrans("áéíóú", "aeiou")
+_UNIT_WORD = r"(?:cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
+_NUMBER_WORD = (
+    r"(?:(?:treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?:\s+y\s+" + _UNIT_WORD + r")?"
+    r"|dieci(?:s[eé]is|siete|ocho|nueve)|veinti(?:uno|d[oó]s|tr[eé]s|cuatro|cinco|s[eé]is|siete|ocho|nueve)"
+    r"|diez|once|doce|trece|catorce|quince|veinte"
+    r"|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
+)
+_NUMBER_TOKEN = rf"(?:\d+|{_NUMBER_WORD}(?!\w))"
+# At least two tokens in a row ("once cuatro cinco …", "11 cuarenta y cinco 67 …").
+_WORD_RUN = re.compile(rf"(?<!\w){_NUMBER_TOKEN}(?:[\s,.\-/]+{_NUMBER_TOKEN})+", _I)
+_WORD_IN_RUN = re.compile(rf"\d+|{_NUMBER_WORD}(?!\w)", _I)
+
+
+def _digits_of_word(word: str) -> int:
+    """How many digits a spoken number stands for ("cinco" 1, "quince" 2, "treinta y dos" 2)."""
+    word = " ".join(word.lower().translate(_ACCENTS).split())
+    if word.isdigit():
+        return len(word)
+    if word in _UNITS:
+        return 1
+    return 2  # teens, twenties and tens (with or without "y <unit>") are two digits each
+
+
+def _word_phone_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for run in _WORD_RUN.finditer(text):
+        tokens = [t.group(0) for t in _WORD_IN_RUN.finditer(run.group(0))]
+        has_word = any(not t.isdigit() for t in tokens)
+        if has_word and sum(_digits_of_word(t) for t in tokens) >= MIN_PHONE_DIGITS:
+            spans.append(run.span())
+    return spans
+
+
+def _digit_phone_spans(text: str) -> list[tuple[int, int]]:
+    # Blank out dates and prices (same length, so spans still point into `text`); a blanked char is
+    # not a separator, so it also splits runs around it.
+    work = list(text)
+    for pattern in (_DATE, _PRICE):
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            work[start:end] = "x" * (end - start)
+    blanked = "".join(work)
+    spans = []
+    for run in _DIGIT_RUN.finditer(blanked):
+        if sum(ch.isdigit() for ch in run.group(0)) >= MIN_PHONE_DIGITS:
+            spans.append(run.span())
+    return spans
+
+
+def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[int, int]]:
+    return [m.span(group) for m in pattern.finditer(text)]
+
+
+def find_contacts(text: str) -> list[tuple[int, int, str]]:
+    """Every contact detail found, as (start, end, kind), unmerged."""
+    found: list[tuple[int, int, str]] = []
+    found += [(*s, "link") for s in _spans(_LINK, text)]
+    for pattern in (_EMAIL, _EMAIL_SPELLED, _EMAIL_PROVIDER):
+        found += [(*s, "email") for s in _spans(pattern, text)]
+    for pattern in (_HANDLE_AFTER_COLON, _HANDLE_POSSESSIVE, _HANDLE_INVITE, _HANDLE_SHAPED):
+        found += [(*s, "handle") for s in _spans(pattern, text, "h")]
+    found += [(*s, "handle") for s in _spans(_AT_HANDLE, text)]
+    found += [(*s, "phone") for s in _digit_phone_spans(text)]
+    found += [(*s, "phone") for s in _word_phone_spans(text)]
+    return found
+
+
+def shield(text: str) -> Shielded:
+    found = sorted(find_contacts(text))
+    if not found:
+        return Shielded(text=text, masked=False)
+    merged: list[list[int]] = []
+    for start, end, _kind in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces, cursor = [], 0
+    for start, end in merged:
+        pieces += [text[cursor:start], MASK]
+        cursor = end
+    pieces.append(text[cursor:])
+    kinds = tuple(sorted({kind for _s, _e, kind in found}))
+    return Shielded(text="".join(pieces), masked=True, kinds=kinds)
