@@ -11,9 +11,9 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from conectar.professionals.contracts import Nivel
-from conectar.professionals.http.bodies import money, oficios_body
-from conectar.professionals.models import Oficio, Professional, ServicioInstant
-from conectar.professionals.selectors.search import SearchQuery, search
+from conectar.professionals.http.bodies import money
+from conectar.professionals.models import Oficio, ServicioInstant
+from conectar.professionals.selectors.search import SearchQuery, result_rows, search
 from conectar.shared.errors import NotFound
 
 router = Router(tags=["search"])
@@ -39,9 +39,7 @@ class SearchParams(Schema):
 
 def _oficio_id(params: SearchParams) -> UUID | None:
     if params.oficio_id is not None:
-        if not Oficio.objects.filter(pk=params.oficio_id).exists():
-            raise NotFound("Oficio inexistente.", code="oficio_not_found")
-        return params.oficio_id
+        return params.oficio_id  # checked only if nothing is found (an unknown oficio has no rows)
     if params.oficio:
         found = Oficio.objects.filter(nombre__iexact=params.oficio.strip()).values_list("pk", flat=True).first()
         if found is None:
@@ -55,20 +53,20 @@ def _oficio_id(params: SearchParams) -> UUID | None:
     return None
 
 
-def result_body(professional: Professional, distance_m: float) -> dict:
+def result_body(row: dict, distance_m: float) -> dict:
     return {
-        "id": str(professional.pk),
-        "usuario_id": str(professional.usuario_id),
-        "nombre": professional.nombre,
-        "apellido": professional.apellido,
-        "avatar_url": professional.avatar_url or None,
-        "oficios": oficios_body(professional),
-        "nivel": professional.nivel,
-        "rating_promedio": str(professional.rating_promedio),
-        "total_resenas": professional.total_resenas,
-        "tarifa_por_hora": money(professional.tarifa_por_hora),
-        "acepta_instant": professional.acepta_instant,
-        "radio_cobertura_km": professional.radio_cobertura_km,
+        "id": str(row["id"]),
+        "usuario_id": str(row["usuario_id"]),
+        "nombre": row["nombre"],
+        "apellido": row["apellido"],
+        "avatar_url": row["avatar_url"] or None,
+        "oficios": row["oficios"],
+        "nivel": row["nivel"],
+        "rating_promedio": str(row["rating_promedio"]),
+        "total_resenas": row["total_resenas"],
+        "tarifa_por_hora": money(row["tarifa_por_hora"]),
+        "acepta_instant": row["acepta_instant"],
+        "radio_cobertura_km": row["radio_cobertura_km"],
         "distancia_km": round(distance_m / 1000, 2),
     }
 
@@ -96,7 +94,9 @@ def search_professionals(request, response: HttpResponse, params: Query[SearchPa
             cursor=params.cursor,
         )
     )
+    if not page.hits and params.oficio_id is not None and not Oficio.objects.filter(pk=params.oficio_id).exists():
+        raise NotFound("Oficio inexistente.", code="oficio_not_found")
     if page.next_cursor:
         response[NEXT_CURSOR_HEADER] = page.next_cursor
-    professionals = Professional.objects.prefetch_related("oficios").in_bulk([hit.professional_id for hit in page.hits])
-    return [result_body(professionals[hit.professional_id], hit.distance_m) for hit in page.hits]
+    rows = result_rows([hit.professional_id for hit in page.hits])
+    return [result_body(rows[hit.professional_id], hit.distance_m) for hit in page.hits]

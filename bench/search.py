@@ -1,0 +1,999 @@
+"""Search bench: GET /api/v1/search/professionals versus the same SQL through psycopg, same run.
+
+    .venv/bin/python bench/search.py [--size 100k|1m|both] [--seconds 15] [--connections 8] [--rate 350]
+
+Data (own databases conectar_benchsearch_*, Redis db 12): N professionals clustered around 20
+Argentine cities (gaussian scatter of a few to tens of km, Buenos Aires the biggest share), radii
+mostly 5-30 km, some up to 100, rare 300-500; 1-3 of 50 oficios each (~2), plus the ANY_OFICIO row;
+all matchable. Generated inside PostgreSQL (INSERT ... SELECT over generate_series, setseed per
+batch of 100k, deterministic ids), into `professionals_professional` and its oficios M2M and into
+`professionals_searchentry` exactly as `search_index.reindex` writes it (checked against `reindex`
+on a sample). Resumable: a batch is one transaction; sizes already there are skipped; `both` grows
+100k to 1M. The two GiST indexes are dropped during a load and rebuilt (Django's own DDL) after.
+
+Workloads: random client points from the same city distribution, a random oficio among the 50,
+limit 20, first page; `orden=distancia` (KNN window, coverage fallback) and `orden=rating`
+(coverage box).
+Raw baseline: 2 processes, closed loop, psycopg with Django's cursor class (client-side binding)
+and connection options, running the selector's own SQL (`window_sql` then, when the window does
+not fill a page, `coverage_sql`, as `search()` does) - "search" - and additionally every other SQL
+statement the route runs (the page's professionals and their oficios in one query,
+`selectors.search.result_rows`; the oficio existence check only when a page is empty) - "route".
+API: gunicorn, 2 sync workers, driven by wrk (Lua script reading the pre-generated query paths,
+`Connection: close` - sync workers close anyway, and a new connection per request spreads load
+over both workers) closed loop at 2 connections (same concurrency as the raw baseline: the latency
+comparison) and at --connections (throughput); then an open loop at --rate req/s by a Python
+driver (a scheduler thread sends at fixed intervals to a pool of blocking-socket threads; latency
+from the intended send time, so queueing is not hidden); when the closed loop stays under --rate,
+also at 70% of what it reached. Every measurement also prints the CPU it cost per request (client
+or Django, PostgreSQL backends, driver, and "other": anyone else's work on the machine).
+At the largest size: EXPLAIN (ANALYZE, BUFFERS) of both shapes, and the KNN window's spread over
+the 50 oficios at the densest city's centre (the composite GiST serves oficios very unevenly).
+Goals (1M): API p50 <= raw p50 + 1.5 ms; p95 <= 10 ms at 350 req/s; >= 700 req/s closed loop.
+`both` on a database already at 1M truncates and regenerates (100k, then grows to 1M again).
+Knobs: BENCH_DATABASE_URL (server and database prefix), BENCH_WORKERS, BENCH_WSGI (module:app).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import queue
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {
+    **os.environ,
+    "CONECTAR_ENV": "development",
+    "DJANGO_SETTINGS_MODULE": "conectar.settings",
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conectar_benchsearch"),
+    "REDIS_URL": "redis://127.0.0.1:6379/12",
+    "CELERY_TASK_ALWAYS_EAGER": "false",
+    "LOG_LEVEL": "WARNING",
+}
+SIZES = {"100k": 100_000, "1m": 1_000_000}
+BATCH = 100_000  # one transaction, one setseed: the data of batch k is the same however it was reached
+LIMIT = 20
+OFICIOS_WANTED = 50
+SEARCH_TABLE = "professionals_searchentry"  # SearchEntry._meta.db_table
+
+# name, lat, lng, share of professionals, sigma of the scatter (km)
+CITIES = (
+    ("Buenos Aires (AMBA)", -34.6037, -58.3816, 0.34, 14.0),
+    ("Córdoba", -31.4201, -64.1888, 0.09, 9.0),
+    ("Rosario", -32.9442, -60.6505, 0.08, 8.0),
+    ("Mendoza", -32.8895, -68.8458, 0.06, 9.0),
+    ("La Plata", -34.9214, -57.9544, 0.05, 6.0),
+    ("San Miguel de Tucumán", -26.8083, -65.2176, 0.045, 7.0),
+    ("Mar del Plata", -38.0055, -57.5426, 0.04, 6.0),
+    ("Salta", -24.7821, -65.4232, 0.035, 6.0),
+    ("Santa Fe", -31.6333, -60.7000, 0.03, 6.0),
+    ("San Juan", -31.5375, -68.5364, 0.025, 6.0),
+    ("Neuquén", -38.9516, -68.0591, 0.025, 7.0),
+    ("Resistencia", -27.4606, -58.9839, 0.02, 5.0),
+    ("Corrientes", -27.4692, -58.8306, 0.02, 5.0),
+    ("Posadas", -27.3671, -55.8961, 0.02, 5.0),
+    ("Bahía Blanca", -38.7196, -62.2724, 0.02, 5.0),
+    ("Santiago del Estero", -27.7951, -64.2615, 0.018, 5.0),
+    ("Paraná", -31.7413, -60.5115, 0.017, 5.0),
+    ("San Salvador de Jujuy", -24.1858, -65.2995, 0.015, 5.0),
+    ("San Carlos de Bariloche", -41.1335, -71.3103, 0.012, 5.0),
+    ("Comodoro Rivadavia", -45.8641, -67.4966, 0.012, 6.0),
+    ("Río Cuarto", -33.1307, -64.3499, 0.01, 4.0),
+)
+WIDE_SHARE, WIDE_FACTOR, MAX_SIGMAS = 0.25, 2.5, 4.0  # a quarter live in the outskirts
+KM_PER_DEGREE = 111.32
+
+EXTRA_OFICIOS = (  # the migration seeds 39; the bench wants 50
+    ("Instalador de paneles solares", "Paneles solares, termotanques solares e inversores."),
+    ("Técnico en calefacción", "Calderas, radiadores, losa radiante y calefactores."),
+    ("Tornero", "Torneado y fresado de piezas a medida."),
+    ("Marmolista", "Mesadas de mármol y granito, cortes y pulido."),
+    ("Electricista del automotor", "Arranque, alternador, luces y cableado del auto."),
+    ("Decorador de interiores", "Asesoramiento y diseño de ambientes."),
+    ("Peluquero a domicilio", "Cortes, color y peinados a domicilio."),
+    ("Entrenador personal", "Entrenamiento personalizado a domicilio o al aire libre."),
+    ("Profesor de música", "Clases de instrumento, canto y lenguaje musical."),
+    ("Técnico en electrodomésticos", "Reparación de microondas, hornos y pequeños electrodomésticos."),
+    ("Colocador de membranas", "Membranas asfálticas y líquidas para techos y terrazas."),
+)
+NOMBRES = (
+    "Juan", "María", "Carlos", "Ana", "Jorge", "Laura", "Luis", "Marta", "José", "Silvia", "Diego", "Paula",
+    "Martín", "Lucía", "Pablo", "Sofía", "Miguel", "Valeria", "Sergio", "Florencia", "Matías", "Camila",
+    "Nicolás", "Agustina", "Facundo", "Romina", "Gustavo", "Carolina", "Ramón", "Noelia",
+)  # fmt: skip
+APELLIDOS = (
+    "González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez", "Pérez", "García", "Sánchez",
+    "Romero", "Sosa", "Álvarez", "Torres", "Ruiz", "Ramírez", "Flores", "Benítez", "Acosta", "Medina",
+    "Herrera", "Suárez", "Aguirre", "Giménez", "Gutiérrez", "Pereyra", "Rojas", "Molina", "Castro", "Ortiz",
+)  # fmt: skip
+
+
+def django_setup():
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    label: str
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+    cpu: str = ""
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        if "p" + str(q) in self.extra:
+            return self.extra["p" + str(q)]
+        s = self.latencies_ms
+        return s[min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))]
+
+    def line(self) -> str:
+        line = f"{self.label:46}{self.rps:9.0f}{self.pct(50):9.2f}{self.pct(95):9.2f}{self.pct(99):9.2f}  {self.note}"
+        return line + (f"\n{'':6}{self.cpu}" if self.cpu else "")
+
+
+HEADER = f"{'':46}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+
+
+# --- where the CPU goes -------------------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def _machine_busy() -> float:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK  # all but idle and iowait
+
+
+def children_of(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def backends(info: dict) -> list[int]:
+    """PostgreSQL backends connected to the bench's professionals database (the clients')."""
+    with _connect(info, autocommit=True) as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+                " AND pid <> pg_backend_pid()",
+                [info["dbname"]],
+            )
+        ]
+
+
+class CpuMeter:
+    """CPU seconds per group of processes over a measurement, per request; `other` is everything
+    else on the machine (other people's work would show there)."""
+
+    def __init__(self, groups: dict[str, list[int]]):
+        self.groups = groups
+        self.before = {name: sum(_cpu_of(p) for p in pids) for name, pids in groups.items()}
+        self.busy = _machine_busy()
+        self.wall = time.perf_counter()
+
+    def report(self, requests: int, measured: dict[str, float] | None = None) -> str:
+        used = {name: sum(_cpu_of(p) for p in pids) - self.before[name] for name, pids in self.groups.items()}
+        used.update(measured or {})
+        busy = _machine_busy() - self.busy
+        wall = time.perf_counter() - self.wall
+        used["other"] = max(0.0, busy - sum(used.values()))
+        parts = ", ".join(f"{name} {1000 * seconds / max(requests, 1):.2f}" for name, seconds in used.items())
+        warning = " - OTHER PROCESSES BUSY, figures disturbed" if used["other"] > 0.1 * busy else ""
+        return f"CPU ms/request: {parts}; machine busy {100 * busy / wall / (os.cpu_count() or 1):.0f}%{warning}"
+
+
+# --- setup and data -----------------------------------------------------------------------------
+
+
+def conninfo() -> dict:
+    """What Django's professionals connection uses (server, database, options: JIT off)."""
+    from django.db import connections
+
+    from conectar.professionals.selectors.search import DB
+
+    s = connections[DB].settings_dict
+    return {
+        "dbname": s["NAME"],
+        "user": s.get("USER") or None,
+        "password": s.get("PASSWORD") or None,
+        "host": s.get("HOST") or None,
+        "port": s.get("PORT") or None,
+        "options": s.get("OPTIONS", {}).get("options"),
+    }
+
+
+def prepare() -> list[tuple]:
+    """Databases migrated, 50 oficios; returns them as (id, nombre), most common trades first."""
+    from django.core.management import call_command
+
+    from conectar.professionals.models import Oficio
+
+    call_command("setup_databases", verbosity=0)
+    for nombre, descripcion in EXTRA_OFICIOS:
+        if Oficio.objects.count() >= OFICIOS_WANTED:
+            break
+        Oficio.objects.get_or_create(nombre=nombre, defaults={"descripcion": descripcion})
+    # Seed order (Plomero, Electricista, Gasista, ...) doubles as popularity order.
+    return list(Oficio.objects.order_by("created_at", "nombre").values_list("id", "nombre")[:OFICIOS_WANTED])
+
+
+BATCH_SQL = """
+CREATE TEMP TABLE bench_batch ON COMMIT DROP AS
+WITH r AS MATERIALIZED (
+    SELECT n, random() AS u_city, random() AS u_r, random() AS u_t, random() AS u_wide, random() AS u_rad,
+           random() AS u_rad2, random() AS u_k, random() AS u_o1, random() AS u_o2, random() AS u_o3,
+           random() AS u_niv, random() AS u_pts, random() AS u_rev, random() AS u_avg, random() AS u_tar,
+           random() AS u_tar2, random() AS u_inst, random() AS u_nom, random() AS u_ape, random() AS u_av,
+           random() AS u_kyc
+    FROM generate_series(%(lo)s::int, %(hi)s::int) AS n
+), placed AS (
+    SELECT r.*,
+           c.lat + least(sqrt(-2 * ln(1 - r.u_r)), %(max_sigmas)s) * sin(2 * pi() * r.u_t) * s.km / %(kmdeg)s
+               AS lat,
+           c.lng + least(sqrt(-2 * ln(1 - r.u_r)), %(max_sigmas)s) * cos(2 * pi() * r.u_t) * s.km
+               / (%(kmdeg)s * cos(radians(c.lat))) AS lng,
+           (CASE WHEN r.u_rad < 0.03 THEN 1 + floor(r.u_rad2 * 4)
+                 WHEN r.u_rad < 0.83 THEN 5 + floor(r.u_rad2 * 26)
+                 WHEN r.u_rad < 0.975 THEN 31 + floor(r.u_rad2 * 70)
+                 WHEN r.u_rad < 0.995 THEN 101 + floor(r.u_rad2 * 200)
+                 ELSE 500 END)::smallint AS radio_km,
+           CASE WHEN r.u_niv < 0.60 THEN 0 WHEN r.u_niv < 0.85 THEN 1 WHEN r.u_niv < 0.96 THEN 2 ELSE 3 END
+               AS nivel_rank,
+           least(floor(-ln(1 - r.u_rev) * 12), 400)::int AS total_resenas
+    FROM r
+    JOIN bench_cities c ON r.u_city >= c.lo AND r.u_city < c.hi
+    CROSS JOIN LATERAL (SELECT c.sigma_km * CASE WHEN r.u_wide < %(wide_share)s THEN %(wide_factor)s ELSE 1 END
+                        AS km) s
+), rated AS (
+    SELECT p.*,
+           CASE WHEN total_resenas = 0 THEN 0
+                ELSE least(greatest(round(total_resenas * (3.0 + 2.0 * sqrt(u_avg))), total_resenas),
+                           5 * total_resenas) END::int AS rating_sum
+    FROM placed p
+)
+SELECT n,
+       md5('bench-search-professional-' || n)::uuid AS id,
+       md5('bench-search-account-' || n)::uuid AS usuario_id,
+       (%(nombres)s::text[])[1 + floor(u_nom * cardinality(%(nombres)s::text[]))::int] AS nombre,
+       (%(apellidos)s::text[])[1 + floor(u_ape * cardinality(%(apellidos)s::text[]))::int] AS apellido,
+       CASE WHEN u_av < 0.4 THEN 'avatars/bench-' || n || '.jpg' ELSE '' END AS avatar_url,
+       now() - u_kyc * interval '365 days' AS kyc_submitted_at,
+       (ARRAY['BRONCE', 'PLATA', 'ORO', 'DIAMANTE'])[nivel_rank + 1] AS nivel,
+       (ARRAY[0, 1000, 5000, 15000])[nivel_rank + 1]
+           + floor(u_pts * (ARRAY[1000, 4000, 10000, 20000])[nivel_rank + 1])::int AS puntos_experiencia,
+       (ARRAY[0.200, 0.180, 0.150, 0.100])[nivel_rank + 1]::numeric(4, 3) AS tasa_comision_actual,
+       radio_km,
+       radio_km::int * 1000 AS radio_m,
+       u_inst < 0.3 AS acepta_instant,
+       CASE WHEN u_tar < 0.12 THEN NULL ELSE round((8000 + u_tar2 * 42000) / 500) * 500 END::numeric(12, 2) AS tarifa,
+       lat, lng,
+       ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS location,
+       nivel_rank::smallint AS nivel_rank,
+       CASE WHEN total_resenas = 0 THEN 0 ELSE round(rating_sum::numeric / total_resenas, 2) END::numeric(3, 2)
+           AS rating_promedio,
+       total_resenas, rating_sum,
+       -- search_index.coverage_box, in SQL: the lon/lat bounding box of the coverage circle
+       ST_MakeEnvelope(lng - box.dlon, lat - box.dlat, lng + box.dlon, lat + box.dlat, 4326) AS coverage,
+       CASE WHEN u_k < 0.30 THEN 1 WHEN u_k < 0.75 THEN 2 ELSE 3 END AS k,
+       ARRAY[u_o1, u_o2, u_o3] AS u_oficios
+FROM rated
+CROSS JOIN LATERAL (SELECT radio_km::int * 1000 / 111320.0::float8 * 1.01 AS dlat) d
+CROSS JOIN LATERAL (SELECT d.dlat, d.dlat / greatest(cos(radians(least(abs(lat) + d.dlat, 89.0))), 0.01) AS dlon) box;
+
+INSERT INTO professionals_professional (
+    id, usuario_id, nombre, apellido, avatar_url, account_active, estado_verificacion, kyc_motivo_rechazo,
+    kyc_submitted_at, nivel, puntos_experiencia, tasa_comision_actual, radio_cobertura_km, acepta_instant,
+    tarifa_por_hora, payout_account, location, rating_promedio, total_resenas, rating_sum, created_at, updated_at)
+SELECT id, usuario_id, nombre, apellido, avatar_url, true, 'APROBADO', '', kyc_submitted_at, nivel,
+       puntos_experiencia, tasa_comision_actual, radio_km, acepta_instant, tarifa, '', location,
+       rating_promedio, total_resenas, rating_sum, kyc_submitted_at - interval '2 days', now()
+FROM bench_batch ORDER BY n;
+
+-- 1-3 picks per professional, the most common trades up to 3x as likely as the rarest (density 3-2x).
+CREATE TEMP TABLE bench_pairs ON COMMIT DROP AS
+SELECT DISTINCT b.n, b.id AS professional_id, o.id AS oficio_id, o.nombre
+FROM bench_batch b
+CROSS JOIN LATERAL unnest(b.u_oficios[1:b.k]) AS pick(u)
+JOIN bench_oficios o ON o.idx = least(floor(%(oficios)s * (3 - sqrt(9 - 8 * pick.u)) / 2)::int, %(oficios)s - 1);
+
+INSERT INTO professionals_professional_oficios (professional_id, oficio_id)
+SELECT professional_id, oficio_id FROM bench_pairs ORDER BY n, oficio_id;
+
+-- search_index.reindex: the ANY_OFICIO row first, then one per oficio; names in Oficio's ordering.
+INSERT INTO professionals_searchentry (
+    professional_id, oficio_id, location, coverage, radio_m, nivel_rank, rating, total_resenas, tarifa,
+    acepta_instant, search_text)
+SELECT b.id, e.oficio_id, b.location, b.coverage, b.radio_m, b.nivel_rank, b.rating_promedio, b.total_resenas,
+       b.tarifa, b.acepta_instant, t.search_text
+FROM bench_batch b
+JOIN (SELECT n, lower(min(b2.nombre) || ' ' || min(b2.apellido) || ' ' || string_agg(p.nombre, ' ' ORDER BY p.nombre))
+             AS search_text
+      FROM bench_pairs p JOIN bench_batch b2 USING (n) GROUP BY n) t USING (n)
+JOIN (SELECT n, %(any_oficio)s::uuid AS oficio_id, 0 AS pos FROM bench_batch
+      UNION ALL SELECT n, oficio_id, 1 FROM bench_pairs) e USING (n)
+ORDER BY b.n, e.pos, e.oficio_id;
+"""
+
+
+def _connect(info: dict, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(**info, **kwargs)
+
+
+def counts(conn) -> tuple[int, int, int]:
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM professionals_professional),"
+        " (SELECT count(*) FROM professionals_professional_oficios),"
+        " (SELECT count(*) FROM professionals_searchentry)"
+    ).fetchone()
+
+
+def gist_indexes():
+    from conectar.professionals.models import SearchEntry
+
+    return list(SearchEntry._meta.indexes)
+
+
+def index_sql(index) -> str:
+    """The DDL migrate runs for `index` (collected, not executed)."""
+    from django.db import connections
+
+    from conectar.professionals.models import SearchEntry
+    from conectar.professionals.selectors.search import DB
+
+    with connections[DB].schema_editor(collect_sql=True, atomic=False) as editor:
+        editor.add_index(SearchEntry, index)
+    return "\n".join(editor.collected_sql)
+
+
+def ensure_indexes(info: dict) -> float:
+    """Create whichever schema GiST index is missing, the two in parallel (2 cores); returns seconds."""
+    with _connect(info, autocommit=True) as conn:
+        present = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [SEARCH_TABLE])}
+    missing = [index for index in gist_indexes() if index.name not in present]
+    if not missing:
+        return 0.0
+    start = time.perf_counter()
+    errors: list[BaseException] = []
+
+    def build(sql: str) -> None:
+        try:
+            with _connect(info, autocommit=True) as conn:
+                conn.execute("SET maintenance_work_mem = '1GB'")
+                conn.execute(sql)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(index_sql(index),)) for index in missing]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - start
+
+
+def generate(info: dict, oficios: list[tuple], target: int) -> None:
+    """Grow the bench data to `target` professionals (batches of BATCH, each one transaction)."""
+    from conectar.professionals.models import ANY_OFICIO
+
+    with _connect(info, autocommit=True) as conn:
+        professionals, pairs, entries = counts(conn)
+        consistent = professionals % BATCH == 0 and entries == professionals + pairs
+        if professionals == target and consistent:
+            print(f"data: {professionals:,} professionals already there ({entries:,} search rows); skipping generation")
+            build = ensure_indexes(info)
+            if build:
+                print(f"  rebuilt missing GiST indexes in {build:.1f} s")
+            return
+        if professionals > target or not consistent:
+            print(f"data: {professionals:,} professionals there, want {target:,}: truncating and regenerating")
+            conn.execute(
+                "TRUNCATE professionals_searchentry, professionals_professional_oficios,"
+                " professionals_professional CASCADE"
+            )
+            professionals = 0
+    total_start = time.perf_counter()
+    first, last = professionals // BATCH, target // BATCH
+    print(f"data: generating professionals {professionals + 1:,}..{target:,} in {last - first} batches of {BATCH:,}")
+    with _connect(info, autocommit=True) as conn:
+        for index in gist_indexes():  # rebuilt once after the load: far cheaper than row-by-row GiST inserts
+            conn.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+    total_weight = sum(c[3] for c in CITIES)
+    cities, cum = [], 0.0
+    for idx, (_name, lat, lng, weight, sigma) in enumerate(CITIES):
+        lo, cum = cum, cum + weight / total_weight
+        cities.append((idx, lat, lng, sigma, lo, 1.0 if idx == len(CITIES) - 1 else cum))
+    with _connect(info, cursor_factory=psycopg.ClientCursor) as conn:  # several statements per execute
+        conn.execute("SET synchronous_commit = off")
+        conn.execute(
+            "CREATE TEMP TABLE bench_cities (idx int, lat float8, lng float8, sigma_km float8, lo float8, hi float8)"
+        )
+        conn.execute("CREATE TEMP TABLE bench_oficios (idx int, id uuid, nombre text)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO bench_cities VALUES (%s, %s, %s, %s, %s, %s)", cities)
+            cur.executemany(
+                "INSERT INTO bench_oficios VALUES (%s, %s, %s)", [(i, o[0], o[1]) for i, o in enumerate(oficios)]
+            )
+        conn.commit()
+        params = {
+            "kmdeg": KM_PER_DEGREE,
+            "max_sigmas": MAX_SIGMAS,
+            "wide_share": WIDE_SHARE,
+            "wide_factor": WIDE_FACTOR,
+            "nombres": list(NOMBRES),
+            "apellidos": list(APELLIDOS),
+            "oficios": len(oficios),
+            "any_oficio": ANY_OFICIO,
+        }
+        for batch in range(first, last):
+            start = time.perf_counter()
+            conn.execute("SELECT setseed(%s)", [((batch + 1) * 0.0137) % 1])
+            conn.execute(BATCH_SQL, {**params, "lo": batch * BATCH + 1, "hi": (batch + 1) * BATCH})
+            conn.commit()
+            print(f"  batch {batch + 1}/{last}: {time.perf_counter() - start:5.1f} s", flush=True)
+    load_seconds = time.perf_counter() - total_start
+    print("  building the GiST indexes (both at once) ...", flush=True)
+    build_seconds = ensure_indexes(info)
+    check_against_reindex(info, sample=5)
+    start = time.perf_counter()
+    with _connect(info, autocommit=True) as conn:
+        conn.execute(
+            "VACUUM (ANALYZE) professionals_professional, professionals_professional_oficios, professionals_searchentry"
+        )
+        conn.execute("CHECKPOINT")  # flush the load now rather than during the measurements
+        professionals, pairs, entries = counts(conn)
+    vacuum_seconds = time.perf_counter() - start
+    total = time.perf_counter() - total_start
+    print(
+        f"data: {professionals:,} professionals, {pairs:,} (professional, oficio) rows, {entries:,} search rows;"
+        f" generated in {total:.1f} s (rows {load_seconds:.1f} s, GiST indexes {build_seconds:.1f} s,"
+        f" vacuum/analyze/checkpoint {vacuum_seconds:.1f} s)"
+    )
+
+
+def check_against_reindex(info: dict, sample: int) -> None:
+    """Rows for a few professionals, compared with what `search_index.reindex` writes (rolled back)."""
+    from django.db import transaction
+
+    from conectar.professionals.models import Professional, SearchEntry
+    from conectar.professionals.selectors.search import DB
+    from conectar.professionals.services.search_index import reindex
+
+    def rows(pid) -> list[tuple]:
+        out = []
+        for e in SearchEntry.objects.using(DB).filter(professional_id=pid).order_by("oficio_id"):
+            coverage = tuple(round(c, 9) for xy in e.coverage.coords[0] for c in xy)
+            out.append((
+                e.oficio_id, e.location.coords, coverage, e.radio_m, e.nivel_rank, e.rating, e.total_resenas,
+                e.tarifa, e.acepta_instant, e.search_text,
+            ))  # fmt: skip
+        return out
+
+    pids = list(Professional.objects.using(DB).order_by("?").values_list("pk", flat=True)[:sample])
+    mismatches = 0
+    with transaction.atomic(using=DB):
+        for pid in pids:
+            ours = rows(pid)
+            reindex(Professional.objects.using(DB).get(pk=pid))
+            if rows(pid) != ours:
+                mismatches += 1
+                print(f"  MISMATCH for {pid}:\n    generated {ours}\n    reindex   {rows(pid)}")
+        transaction.set_rollback(True, using=DB)
+    print(f"  check: {len(pids) - mismatches}/{len(pids)} sampled professionals' rows identical to reindex()")
+
+
+# --- workload -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Q:
+    city: str
+    lat: float
+    lng: float
+    oficio_id: object  # UUID
+    orden: str
+
+    def path(self) -> str:
+        orden = "" if self.orden == "distancia" else f"&orden={self.orden}"
+        return f"/api/v1/search/professionals?lat={self.lat}&lng={self.lng}&oficio_id={self.oficio_id}{orden}"
+
+
+def workload(oficios: list[tuple], count: int, orden: str, seed: int = 2026) -> list[Q]:
+    """Client points from the professionals' own distribution, uniformly random oficio."""
+    rng = random.Random(seed)
+    weights = [c[3] for c in CITIES]
+    out = []
+    for _ in range(count):
+        name, lat, lng, _w, sigma = rng.choices(CITIES, weights=weights)[0]
+        km = sigma * (WIDE_FACTOR if rng.random() < WIDE_SHARE else 1.0)
+        r = min(math.sqrt(-2 * math.log(1 - rng.random())), MAX_SIGMAS)
+        t = 2 * math.pi * rng.random()
+        plat = lat + r * math.sin(t) * km / KM_PER_DEGREE
+        plng = lng + r * math.cos(t) * km / (KM_PER_DEGREE * math.cos(math.radians(lat)))
+        oficio_id = oficios[rng.randrange(len(oficios))][0]
+        out.append(Q(name, round(plat, 6), round(plng, 6), oficio_id, orden))
+    return out
+
+
+# --- raw baseline -------------------------------------------------------------------------------
+
+
+def hydration_templates() -> dict:
+    """The route's other SQL: the results query, and the oficio check it runs on empty pages."""
+    from uuid import UUID
+
+    from conectar.professionals.models import Oficio
+    from conectar.professionals.selectors.search import _RESULTS_SQL, DB
+
+    exists_sql, exists_params = Oficio.objects.filter(pk=UUID(int=1)).query.exists().get_compiler(DB).as_sql()
+    return {
+        "results": _RESULTS_SQL,
+        "exists": (exists_sql, list(exists_params).index(UUID(int=1)), list(exists_params)),
+    }
+
+
+def raw_search(cur, q: Q) -> tuple[list[tuple], str]:
+    """`selectors.search.search`, minus Django: the same SQL text, parameters and cursor class."""
+    from conectar.professionals.selectors.search import WINDOWS, SearchQuery, _params, coverage_sql, window_sql
+
+    query = SearchQuery(lat=q.lat, lng=q.lng, oficio_id=q.oficio_id, orden=q.orden, limit=LIMIT)
+    if query.orden == "distancia":
+        for window in WINDOWS:
+            params = _params(query)
+            cur.execute(window_sql(query, params, window=window), params)
+            rows = cur.fetchall()
+            if len(rows) > query.limit:
+                return rows[: query.limit], "window"
+    params = _params(query)
+    cur.execute(coverage_sql(query, params), params)
+    return cur.fetchall()[: query.limit], "coverage"
+
+
+def raw_request(cur, q: Q, templates: dict, route: bool) -> tuple[list[tuple], str]:
+    rows, strategy = raw_search(cur, q)
+    if route and rows:
+        cur.execute(templates["results"], [[r[0] for r in rows]])
+        cur.fetchall()
+    elif route:
+        sql, position, params = templates["exists"]
+        cur.execute(sql, [*params[:position], q.oficio_id, *params[position + 1 :]])
+        cur.fetchone()
+    return rows, strategy
+
+
+@dataclass(frozen=True)
+class RawJob:
+    info: dict
+    queries: list[Q]
+    route: bool  # also the route's other SQL (oficio check, hydration), not only the selector's
+    templates: dict
+    warmup: float
+    seconds: float
+
+
+def _raw_worker(job: RawJob, offset: int, barrier, out) -> None:
+    conn = _connect(job.info, autocommit=True, cursor_factory=psycopg.ClientCursor)  # Django's cursor class
+    cur = conn.cursor()
+    queries, n = job.queries, offset
+    deadline = time.perf_counter() + job.warmup
+    while time.perf_counter() < deadline:
+        raw_request(cur, queries[n % len(queries)], job.templates, job.route)
+        n += 1
+    barrier.wait()
+    latencies, strategies = array("d"), {"window": 0, "coverage": 0}
+    backend = conn.info.backend_pid
+    cpu_before = (time.process_time(), _cpu_of(backend))
+    start = time.perf_counter()
+    deadline = start + job.seconds
+    while True:
+        t0 = time.perf_counter()
+        if t0 >= deadline:
+            break
+        _, strategy = raw_request(cur, queries[n % len(queries)], job.templates, job.route)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        strategies[strategy] += 1
+        n += 1
+    elapsed = time.perf_counter() - start
+    cpu = (time.process_time() - cpu_before[0], _cpu_of(backend) - cpu_before[1])
+    out.put((latencies, strategies, elapsed, cpu))
+    conn.close()
+
+
+def raw_bench(job: RawJob, label: str) -> Stats:
+    from django.db import connections
+
+    connections.close_all()  # nothing of Django's crosses the fork
+    ctx = multiprocessing.get_context("fork")
+    out, barrier = ctx.Queue(), ctx.Barrier(3)
+    procs = [ctx.Process(target=_raw_worker, args=(job, i * len(job.queries) // 2, barrier, out)) for i in range(2)]
+    for p in procs:
+        p.start()
+    barrier.wait(timeout=job.warmup + 60)
+    meter = CpuMeter({})  # the clients measure their own CPU and their backend's
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=1))
+        except queue.Empty:
+            if any(p.exitcode for p in procs):
+                for p in procs:
+                    p.kill()
+                raise RuntimeError("a raw client process failed") from None
+    for p in procs:
+        p.join()
+    latencies = sorted(x for r in results for x in r[0])
+    note = ""
+    if job.queries[0].orden == "distancia":
+        window = 100 * sum(r[1]["window"] for r in results) / len(latencies)
+        note = f"window {window:.1f}%, coverage fallback {100 - window:.1f}%"
+    cpu = meter.report(
+        len(latencies), {"client": sum(r[3][0] for r in results), "postgres": sum(r[3][1] for r in results)}
+    )
+    return Stats(label, len(latencies), max(r[2] for r in results), latencies, note, cpu=cpu)
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    app = os.environ.get("BENCH_WSGI", "conectar.wsgi:application")
+    command = [str(ROOT / ".venv/bin/gunicorn"), app, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", os.environ.get("BENCH_WORKERS", "2"), "--worker-class", "sync", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=ENV)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        else:
+            return server, port
+    server.terminate()
+    raise RuntimeError("gunicorn did not come up")
+
+
+WRK_SCRIPT = r"""
+-- Paths pre-generated by bench/search.py (seeded), one per line; each thread starts elsewhere.
+wrk.headers["Connection"] = "close"
+local paths = {}
+local threads = 0
+setup = function(thread)
+  thread:set("offset", threads * 7919)
+  threads = threads + 1
+end
+init = function(args)
+  for line in io.lines("PATHS_FILE") do paths[#paths + 1] = line end
+  n = offset or 0
+end
+request = function()
+  n = n + 1
+  return wrk.format(nil, paths[(n % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("STATS %d %d %d %d %.4f %.4f %.4f %.4f\n", summary.requests, summary.duration,
+    e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def wrk_run(port: int, paths_file: str, seconds: float, connections: int, label: str, *, groups: dict) -> Stats:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", dir="/tmp") as script:
+        script.write(WRK_SCRIPT.replace("PATHS_FILE", paths_file))
+        script.flush()
+        threads = min(2, connections)
+        command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
+        wrk = subprocess.Popen(
+            [*command, "-s", script.name, f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True
+        )
+        meter = CpuMeter({**groups, "wrk": [wrk.pid]})
+        out, _ = wrk.communicate(timeout=seconds + 60)
+        if wrk.returncode:
+            raise RuntimeError(f"wrk failed ({wrk.returncode})")
+    fields = next(line for line in out.splitlines() if line.startswith("STATS")).split()[1:]
+    requests, duration_us, bad_status, socket_errors = (int(x) for x in fields[:4])
+    p50, p95, p99, pmax = (float(x) for x in fields[4:])
+    note = f"wrk -c{connections}, max {pmax:.1f} ms"
+    if bad_status or socket_errors:
+        note += f", {bad_status} non-2xx/3xx, {socket_errors} socket errors"
+    percentiles = {"p50": p50, "p95": p95, "p99": p99}
+    return Stats(label, requests, duration_us / 1e6, [], note, percentiles, meter.report(requests))
+
+
+def open_loop(port: int, paths: list[str], rate: float, seconds: float, label: str, *, groups: dict) -> Stats:
+    """Requests scheduled every 1/rate s whatever the server does, sent by a pool of 64 blocking
+    clients; latency counted from the scheduled time, so queueing anywhere (pool, backlog, workers)
+    counts. Requests unfinished 5 s after the schedule ends count with the time they had waited."""
+    total, grace = int(rate * seconds), 5.0
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    sent_at: list[float | None] = [None] * total
+    done_at: list[float | None] = [None] * total
+    status: list[int] = [0] * total
+
+    def sender() -> None:
+        while (job := jobs.get()) is not None and not stop.is_set():
+            i, path = job
+            sent_at[i] = time.perf_counter()
+            request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                    s.sendall(request)
+                    first = s.recv(65536)
+                    while s.recv(65536):
+                        pass
+                status[i] = int(first[9:12])
+            except (OSError, ValueError):
+                status[i] = -1
+            done_at[i] = time.perf_counter()
+
+    pool = [threading.Thread(target=sender, daemon=True) for _ in range(64)]
+    for t in pool:
+        t.start()
+    meter = CpuMeter({**groups, "driver": [os.getpid()]})
+    start = time.perf_counter() + 0.05
+    intended = [start + i / rate for i in range(total)]
+    for i in range(total):
+        delay = intended[i] - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        jobs.put((i, paths[i % len(paths)]))
+    for _ in pool:
+        jobs.put(None)
+    cutoff = time.perf_counter() + grace
+    for t in pool:
+        t.join(timeout=max(0.0, cutoff - time.perf_counter()))
+    stop.set()
+    cutoff = time.perf_counter()
+    finished = [i for i in range(total) if done_at[i] is not None]
+    latencies = sorted(((done_at[i] if done_at[i] is not None else cutoff) - intended[i]) * 1000 for i in range(total))
+    lag = sorted((sent_at[i] - intended[i]) * 1000 for i in range(total) if sent_at[i] is not None)
+    failed = sum(1 for i in finished if status[i] != 200)
+    elapsed = max(done_at[i] for i in finished) - start
+    note = f"open loop {rate:.0f}/s, send delay p50 {lag[len(lag) // 2]:.2f} / p99 {lag[int(len(lag) * 0.99)]:.2f} ms"
+    if failed or len(finished) < total:
+        note += f", {failed} failed, {total - len(finished)} unfinished (counted as waited)"
+    return Stats(label, len(finished), elapsed, latencies, note, cpu=meter.report(len(finished)))
+
+
+def check_api_matches_raw(port: int, info: dict, queries: list[Q], templates: dict) -> None:
+    same = 0
+    with (
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
+        _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn,
+    ):
+        cur = conn.cursor()
+        for q in queries:
+            response = http.get(q.path())
+            response.raise_for_status()
+            rows, _ = raw_request(cur, q, templates, route=False)
+            same += [item["id"] for item in response.json()] == [str(r[0]) for r in rows]
+    print(f"  check: API and raw return the same page for {same}/{len(queries)} sampled queries ({queries[0].orden})")
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+def explain(info: dict, q: Q) -> None:
+    from conectar.professionals.selectors.search import SearchQuery, _params, coverage_sql, window_sql
+
+    query = SearchQuery(lat=q.lat, lng=q.lng, oficio_id=q.oficio_id, orden=q.orden, limit=LIMIT)
+    params = _params(query)
+    sql = window_sql(query, params) if q.orden == "distancia" else coverage_sql(query, params)
+    shape = "KNN window" if q.orden == "distancia" else "coverage box"
+    with _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        for _ in range(2):  # the second, warm, is printed
+            plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]
+    print(f"\n-- plan, {shape} (orden={q.orden}), {q.city} ({q.lat}, {q.lng}), oficio {q.oficio_id}:")
+    print("\n".join("   " + line for line in plan))
+
+
+def knn_spread(info: dict, oficios: list[tuple]) -> None:
+    """The KNN window at the centre of the densest city for every oficio: how evenly the composite
+    GiST serves them (its shape depends on the order rows arrived in and on the oficio uuids)."""
+    from conectar.professionals.selectors.search import SearchQuery, _params, window_sql
+
+    _, lat, lng, _, _ = CITIES[0]
+    rows = []
+    with _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        for oficio_id, _name in oficios:
+            query = SearchQuery(lat=lat, lng=lng, oficio_id=oficio_id, limit=LIMIT)
+            params = _params(query)
+            sql = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + window_sql(query, params)
+            for _ in range(2):
+                plan = conn.execute(sql, params).fetchone()[0][0]
+            buffers = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"].get("Shared Read Blocks", 0)
+            rows.append((plan["Execution Time"], buffers))
+    times, buffers = sorted(r[0] for r in rows), sorted(r[1] for r in rows)
+    print(
+        f"\n-- KNN window at {CITIES[0][0]}'s centre, each of the {len(rows)} oficios: execution ms min {times[0]:.2f}"
+        f" / median {times[len(times) // 2]:.2f} / max {times[-1]:.2f}; buffers min {buffers[0]}"
+        f" / median {buffers[len(buffers) // 2]} / max {buffers[-1]}"
+    )
+
+
+def data_summary(info: dict) -> str:
+    with _connect(info, autocommit=True) as conn:
+        shared_buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
+        sizes = dict(
+            conn.execute(
+                "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE relname = ANY(%s)",
+                [[SEARCH_TABLE, *(index.name for index in gist_indexes()), "professionals_professional"]],
+            ).fetchall()
+        )
+    parts = ", ".join(f"{name} {size}" for name, size in sizes.items())
+    return f"sizes: {parts}; shared_buffers {shared_buffers}"
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def measure(info, oficios, args, label: str) -> dict:
+    templates = hydration_templates()
+    dist = workload(oficios, args.queries, "distancia")
+    rating = workload(oficios, args.queries, "rating", seed=2027)
+    s, w = args.seconds, args.warmup
+    print(data_summary(info))
+    print(f"\n== {label}: raw baseline (2 processes, closed loop, {s:.0f} s each after {w:.0f} s warm-up)", flush=True)
+    res: dict = {}
+    for key, queries, route, title in (
+        ("raw_dist_search", dist, False, "raw distancia: selector SQL"),
+        ("raw_dist_route", dist, True, "raw distancia: + route SQL (hydration)"),
+        ("raw_rating_search", rating, False, "raw rating: selector SQL"),
+        ("raw_rating_route", rating, True, "raw rating: + route SQL (hydration)"),
+    ):
+        res[key] = raw_bench(RawJob(info, queries, route, templates, w, s), title)
+    print(HEADER)
+    for key in ("raw_dist_search", "raw_dist_route", "raw_rating_search", "raw_rating_route"):
+        print(res[key].line())
+
+    app = os.environ.get("BENCH_WSGI", "conectar.wsgi:application")
+    workers = os.environ.get("BENCH_WORKERS", "2")
+    print(f"\n== {label}: API ({app}, gunicorn {workers} sync workers, Connection: close)", flush=True)
+    server, port = start_server()
+    try:
+        with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+            files = {}
+            for name, qs in (("dist", dist), ("rating", rating)):
+                files[name] = str(Path(tmp) / f"{name}.txt")
+                Path(files[name]).write_text("\n".join(q.path() for q in qs) + "\n")
+            check_api_matches_raw(port, info, dist[:50], templates)
+            check_api_matches_raw(port, info, rating[:50], templates)
+            wrk_run(port, files["dist"], w, args.connections, "warm-up", groups={})
+            groups = {"django": children_of(server.pid), "postgres": backends(info)}
+            title = "API distancia, closed loop"
+            res["api_dist_c2"] = wrk_run(port, files["dist"], s, 2, title, groups=groups)
+            res["api_dist_cN"] = wrk_run(port, files["dist"], s, args.connections, title, groups=groups)
+            time.sleep(1)
+            paths = [q.path() for q in dist[len(dist) // 3 :]]
+            res["api_dist_open"] = open_loop(port, paths, args.rate, s, "API distancia, open loop", groups=groups)
+            if res["api_dist_cN"].rps < args.rate:  # what it does below its capacity, for comparison
+                rate = round(0.7 * res["api_dist_cN"].rps)
+                time.sleep(1)
+                title = f"API distancia, open loop at {rate}/s"
+                res["api_dist_open_low"] = open_loop(port, paths, rate, s, title, groups=groups)
+            wrk_run(port, files["rating"], w, args.connections, "warm-up", groups=groups)
+            title = "API rating, closed loop"
+            res["api_rating_c2"] = wrk_run(port, files["rating"], s, 2, title, groups=groups)
+            res["api_rating_cN"] = wrk_run(port, files["rating"], s, args.connections, title, groups=groups)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(HEADER)
+    for key in ("api_dist_c2", "api_dist_cN", "api_dist_open", "api_dist_open_low", "api_rating_c2", "api_rating_cN"):
+        if key in res:
+            print(res[key].line())
+    summarize(label, res, args)
+    return res
+
+
+def summarize(label: str, res: dict, args) -> None:
+    print(f"\n== {label}: API versus raw")
+    for shape, api2, api_n, raws in (
+        ("distancia", "api_dist_c2", "api_dist_cN", ("raw_dist_search", "raw_dist_route")),
+        ("rating", "api_rating_c2", "api_rating_cN", ("raw_rating_search", "raw_rating_route")),
+    ):
+        for raw_key in raws:
+            raw, a2, a_n = res[raw_key], res[api2], res[api_n]
+            kind = "selector SQL" if raw_key.endswith("search") else "route SQL"
+            print(
+                f"  {shape:9} vs raw {kind:12}: p50 API(c2) - raw = {a2.pct(50) - raw.pct(50):+6.2f} ms;"
+                f" p95 {a2.pct(95) - raw.pct(95):+6.2f} ms; req/s API(c{args.connections}) / raw ="
+                f" {a_n.rps / raw.rps:.2f}x"
+            )
+    api_p50 = res["api_dist_c2"].pct(50)
+    print(
+        f"  goals (distancia): p50 API - raw = {api_p50 - res['raw_dist_search'].pct(50):.2f} ms against the"
+        f" selector SQL, {api_p50 - res['raw_dist_route'].pct(50):.2f} ms against all the route's SQL (<= 1.5);"
+        f" p95 at {args.rate:.0f}/s = {res['api_dist_open'].pct(95):.2f} ms (<= 10);"
+        f" closed loop {res['api_dist_cN'].rps:.0f} req/s (>= 700)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=[*SIZES, "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=15, help="per measurement")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections for the saturating run")
+    parser.add_argument("--rate", type=float, default=350, help="open-loop requests per second")
+    parser.add_argument("--queries", type=int, default=20_000, help="pre-generated query points per workload")
+    parser.add_argument("--generate-only", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed (apt install wrk)")
+    django_setup()
+    oficios = prepare()
+    info = conninfo()
+    sizes = list(SIZES) if args.size == "both" else [args.size]
+    print(f"search bench: {len(oficios)} oficios, {os.cpu_count()} cores, sizes {', '.join(sizes)}")
+    for size in sizes:
+        print(f"\n######## {size} professionals")
+        generate(info, oficios, SIZES[size])
+        if args.generate_only:
+            continue
+        measure(info, oficios, args, size)
+        if size == sizes[-1]:
+            dist = workload(oficios, 2000, "distancia")
+            with _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+                cur = conn.cursor()
+                sample = next(q for q in dist if q.city == CITIES[0][0] and raw_search(cur, q)[1] == "window")
+            explain(info, sample)
+            explain(info, Q(sample.city, sample.lat, sample.lng, sample.oficio_id, "rating"))
+            knn_spread(info, oficios)
+
+
+if __name__ == "__main__":
+    main()
