@@ -50,6 +50,10 @@ def worker(celery_worker, broker_proxy):
     if not broker_proxy.running:  # a failed outage test must not take the broker from the next
         broker_proxy.start()
     celery_app.close()  # no pooled connection broken by an earlier outage
+    if not celery_worker.alive(celery_app):
+        # Celery's consumer can die for good when its connection drops mid-(re)start; a test
+        # must not inherit a dead worker from an earlier outage test.
+        celery_worker.restart(celery_app)
     return celery_worker
 
 

@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import kombu.exceptions
+import redis
 from django.db import connections
 
 from conectar.platform.databases import CONTEXT_DATABASES
@@ -63,17 +65,38 @@ class CeleryWorker:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_ready(app, timeout=timeout)
+        # "ready" comes before every consumer bootstep has settled; a connection drop in that
+        # moment can kill the consumer for good (seen in CI). Give it a moment, then check again.
+        time.sleep(2)
+        self.wait_ready(app, timeout=timeout)
 
     def wait_ready(self, app, *, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited with {self.process.returncode}; see {self.log_path}")
-            if app.control.ping(timeout=0.5):
-                return
+            try:
+                if app.control.ping(timeout=0.5):
+                    return
+            except (redis.ConnectionError, kombu.exceptions.OperationalError, OSError):
+                app.close()  # a pooled connection cut by an outage test: reconnect and ask again
         raise TimeoutError(f"celery worker not ready after {timeout}s; see {self.log_path}")
 
-    def stop(self) -> None:
+    def alive(self, app, *, timeout: float = 20.0) -> bool:
+        """Running and answering pings (it may need a few seconds to reconnect after an outage)."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        try:
+            self.wait_ready(app, timeout=timeout)
+        except (TimeoutError, RuntimeError):
+            return False
+        return True
+
+    def restart(self, app) -> None:
+        self.stop(cleanup=False)
+        self.start(app)
+
+    def stop(self, *, cleanup: bool = True) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -83,4 +106,5 @@ class CeleryWorker:
                 self.process.wait()
         if getattr(self, "_log", None):
             self._log.close()
-        self._tmp.cleanup()
+        if cleanup:
+            self._tmp.cleanup()
