@@ -38,6 +38,14 @@ class SearchParams(Schema):
 
 
 def _oficio_id(params: SearchParams) -> UUID | None:
+    """The oficio to search in (checking a named servicio exists, once)."""
+    servicio_oficio = None
+    if params.servicio_id is not None:
+        servicio_oficio = (
+            ServicioInstant.objects.filter(pk=params.servicio_id).values_list("oficio_id", flat=True).first()
+        )
+        if servicio_oficio is None:
+            raise NotFound("Servicio inexistente.", code="servicio_not_found")
     if params.oficio_id is not None:
         return params.oficio_id  # checked only if nothing is found (an unknown oficio has no rows)
     if params.oficio:
@@ -45,12 +53,7 @@ def _oficio_id(params: SearchParams) -> UUID | None:
         if found is None:
             raise NotFound("Oficio inexistente.", code="oficio_not_found")
         return found
-    if params.servicio_id is not None:  # a service implies its oficio: the index condition gets sharper
-        servicio = ServicioInstant.objects.filter(pk=params.servicio_id).first()
-        if servicio is None:
-            raise NotFound("Servicio inexistente.", code="servicio_not_found")
-        return servicio.oficio_id
-    return None
+    return servicio_oficio  # a service implies its oficio: the index condition gets sharper
 
 
 def result_body(row: dict, distance_m: float) -> dict:
@@ -75,8 +78,6 @@ def result_body(row: dict, distance_m: float) -> dict:
 def search_professionals(request, response: HttpResponse, params: Query[SearchParams]):
     """A bare array (the v1 frontend's shape); the next page's cursor is in `X-Next-Cursor`."""
     oficio_id = _oficio_id(params)
-    if params.servicio_id is not None and not ServicioInstant.objects.filter(pk=params.servicio_id).exists():
-        raise NotFound("Servicio inexistente.", code="servicio_not_found")
     page = search(
         SearchQuery(
             lat=params.lat,
