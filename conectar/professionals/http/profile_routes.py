@@ -57,7 +57,6 @@ def profile_get(request):
 
 @router.put("/professional/profile", summary="Coverage radius, instant work, hourly rate")
 def profile_update(request, payload: SettingsIn):
-    own_professional(request)
     sent = payload.model_fields_set
     professional = profile_settings.settings_update(
         usuario_id=request.auth.user_id,
@@ -73,13 +72,11 @@ def profile_update(request, payload: SettingsIn):
 @router.put("/professional/oficios", operation_id="professional_oficios_put")
 @router.put("/professional/profile/oficios", operation_id="professional_profile_oficios_put")
 def oficios_set(request, payload: OficiosIn):
-    own_professional(request)
     return _profile(profile_settings.oficios_replace(usuario_id=request.auth.user_id, oficio_ids=payload.oficio_ids))
 
 
 @router.put("/professional/profile/servicios-instant", summary="Replace the set of instant services")
 def servicios_set(request, payload: ServiciosIn):
-    own_professional(request)
     return _profile(
         profile_settings.servicios_replace(usuario_id=request.auth.user_id, servicio_ids=payload.servicio_ids)
     )
@@ -90,7 +87,6 @@ def servicios_set(request, payload: ServiciosIn):
 @router.post("/professional/profile/location", operation_id="professional_profile_location_post")
 @router.put("/professional/profile/location", operation_id="professional_profile_location_put")
 def location_set(request, payload: LocationIn):
-    own_professional(request)
     return _profile(
         profile_settings.location_set(
             usuario_id=request.auth.user_id, latitude=payload.latitude, longitude=payload.longitude
@@ -100,7 +96,6 @@ def location_set(request, payload: LocationIn):
 
 @router.put("/professional/payout-info", summary="Payout account: CBU, CVU or alias")
 def payout_set(request, payload: PayoutIn):
-    own_professional(request)
     return _profile(
         profile_settings.payout_account_set(usuario_id=request.auth.user_id, payout_account=payload.payout_account)
     )
