@@ -138,6 +138,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eventbus.relay_all_outboxes",
         "schedule": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
     },
+    # Payments: re-send due refunds and payouts and unprocessed webhooks whose task was lost.
+    "payments-sweep": {"task": "payments.sweep", "schedule": env.float("PAYMENTS_SWEEP_SECONDS", default=60.0)},
+    # Time moves ofertas (expiry), trabajos (unpaid → CANCELADO, ENTREGADO → LIBERADO) and reviews
+    # (published when their window closes). Each sweep is idempotent and skips rows in use.
+    **{
+        f"marketplace-{name}": {
+            "task": f"marketplace.{name}",
+            "schedule": env.float("MARKETPLACE_SWEEP_INTERVAL_SECONDS", default=60.0),
+        }
+        for name in ("expire_ofertas", "expire_unpaid_trabajos", "release_delivered_trabajos", "publish_due_resenas")
+    },
 }
 
 # --- Event bus ----------------------------------------------------------------------------------
@@ -213,6 +224,86 @@ PORTFOLIO_IMAGE_MAX_BYTES = env.int("PORTFOLIO_IMAGE_MAX_BYTES", default=10 * 10
 KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 KYC_MAX_DOCUMENTS = 5
 KYC_URL_SECONDS = env.int("KYC_URL_SECONDS", default=300)  # life of a signed document URL
+
+# --- Circuit breakers of outside providers (conectar.platform.breakers) ------------------------------
+# Consecutive provider faults that open a breaker, and seconds it stays open before one trial call.
+CIRCUIT_BREAKERS = {
+    "default": {
+        "fail_max": env.int("CIRCUIT_BREAKER_FAIL_MAX", default=5),
+        "reset_timeout": env.float("CIRCUIT_BREAKER_RESET_SECONDS", default=30.0),
+    },
+}
+
+# --- Marketplace rules (DOMAIN.md § Oferta, § Trabajo, § Reviews) ---------------------------------
+MARKETPLACE = {
+    "OFERTA_DEFAULT_HOURS": env.int("OFERTA_DEFAULT_HOURS", default=72),
+    "OFERTA_MAX_HOURS": env.int("OFERTA_MAX_HOURS", default=24 * 30),
+    "OFERTA_MAX_PRICE": env.str("OFERTA_MAX_PRICE", default="100000000.00"),  # ARS; above is absurd
+    "TRABAJO_UNPAID_HOURS": env.int("TRABAJO_UNPAID_HOURS", default=24),
+    "TRABAJO_AUTO_RELEASE_DAYS": env.int("TRABAJO_AUTO_RELEASE_DAYS", default=7),
+    "REVIEW_WINDOW_DAYS": env.int("REVIEW_WINDOW_DAYS", default=14),
+}
+
+# --- Payments: MercadoPago (Checkout Pro into the platform's account), payouts ------------------------
+# The SDK talks to MERCADOPAGO_BASE_URL: api.mercadopago.com in production, the local sandbox
+# (`python -m conectar.payments.sandbox`) in development and tests.
+MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com").rstrip("/")
+MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
+MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
+MERCADOPAGO_TIMEOUT_SECONDS = env.float("MERCADOPAGO_TIMEOUT_SECONDS", default=8.0)
+# Extra attempts of calls that cannot act twice (GETs, POSTs with our idempotency key) after a
+# timeout, connection error, 5xx or 429; the wait doubles from the backoff each time.
+MERCADOPAGO_MAX_RETRIES = env.int("MERCADOPAGO_MAX_RETRIES", default=2)
+MERCADOPAGO_RETRY_BACKOFF_SECONDS = env.float("MERCADOPAGO_RETRY_BACKOFF_SECONDS", default=0.25)
+MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.int("MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", default=300)
+MERCADOPAGO_STATEMENT_DESCRIPTOR = env.str("MERCADOPAGO_STATEMENT_DESCRIPTOR", default="CONECTAR")
+# True only where MERCADOPAGO_BASE_URL is the local sandbox: enables /admin/trabajo/{id}/simular-pago.
+MERCADOPAGO_SANDBOX = env.bool("MERCADOPAGO_SANDBOX", default=False)
+# Where MercadoPago sends webhooks (our public URL) and where the checkout returns the payer.
+PUBLIC_API_URL = env.str("PUBLIC_API_URL", default="http://127.0.0.1:8000").rstrip("/")
+PAYMENT_EXPIRY_HOURS = env.int("PAYMENT_EXPIRY_HOURS", default=24)
+PAYOUT_PROVIDER = env.str("PAYOUT_PROVIDER", default="manual")  # manual | mercadopago
+PAYOUT_MAX_ATTEMPTS = env.int("PAYOUT_MAX_ATTEMPTS", default=6)
+# Payout and refund retries after MercadoPago faults: exponential backoff from this base (jittered,
+# capped at 15 min); PAYOUT_MAX_ATTEMPTS bounds both. The beat sweep re-sends whatever stayed due.
+PAYMENTS_RETRY_BACKOFF_SECONDS = env.float("PAYMENTS_RETRY_BACKOFF_SECONDS", default=15.0)
+PAYMENTS_SWEEP_SECONDS = env.float("PAYMENTS_SWEEP_SECONDS", default=60.0)
+
+# --- Notifications: push (FCM), e-mail (SendGrid), SMS (Twilio) ----------------------------------------
+# Credentials come only from here. In production every channel of NOTIFY_CHANNELS needs its
+# credentials or the process refuses to start; elsewhere a channel without credentials keeps its
+# messages in the local development store (Django admin: Development messages; and
+# `manage.py latest_messages`). *_BASE_URL point the official SDKs at the provider (or a stand-in).
+NOTIFY_CHANNELS = env.list("NOTIFY_CHANNELS", default=["push", "email", "sms"])
+NOTIFY_PRODUCT_NAME = env.str("NOTIFY_PRODUCT_NAME", default="ConectarProfesionales")
+NOTIFY_EMAIL_FROM = env.str("NOTIFY_EMAIL_FROM", default="no-responder@conectarprofesionales.com.ar")
+NOTIFY_STAFF_EMAILS = env.list("NOTIFY_STAFF_EMAILS", default=[])  # alerts: chargebacks, failed payouts
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_RETRY_BACKOFF_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_SECONDS", default=10.0)
+NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=1800.0)
+NOTIFY_SWEEP_INTERVAL_SECONDS = env.float("NOTIFY_SWEEP_INTERVAL_SECONDS", default=60.0)
+FCM_SERVICE_ACCOUNT = env.str("FCM_SERVICE_ACCOUNT", default="")  # the service-account JSON, or its path
+FCM_BASE_URL = env.str("FCM_BASE_URL", default="https://fcm.googleapis.com").rstrip("/")
+FCM_TIMEOUT_SECONDS = env.float("FCM_TIMEOUT_SECONDS", default=10.0)
+SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
+SENDGRID_BASE_URL = env.str("SENDGRID_BASE_URL", default="https://api.sendgrid.com").rstrip("/")
+SENDGRID_TIMEOUT_SECONDS = env.float("SENDGRID_TIMEOUT_SECONDS", default=10.0)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_BASE_URL = env.str("TWILIO_BASE_URL", default="https://api.twilio.com").rstrip("/")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
+for _provider in ("fcm", "sendgrid", "twilio"):
+    CIRCUIT_BREAKERS[_provider] = {
+        "fail_max": env.int("NOTIFY_BREAKER_FAIL_MAX", default=CIRCUIT_BREAKERS["default"]["fail_max"]),
+        "reset_timeout": env.float(
+            "NOTIFY_BREAKER_RESET_SECONDS", default=CIRCUIT_BREAKERS["default"]["reset_timeout"]
+        ),
+    }
+CELERY_BEAT_SCHEDULE["notifications-sweep-pending"] = {
+    "task": "notifications.sweep_pending",
+    "schedule": NOTIFY_SWEEP_INTERVAL_SECONDS,
+}
 
 # --- Static, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

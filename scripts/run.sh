@@ -12,12 +12,29 @@ if [ -z "${REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; the
 fi
 mkdir -p var/static
 
+# Payments: unless real MercadoPago credentials are given, the local MercadoPago sandbox plays
+# MercadoPago (checkout page, signed webhooks, refunds, payouts) so the demo checkout works offline.
+export MP_SANDBOX_PORT=${MP_SANDBOX_PORT:-8765}
+if [ -z "${MERCADOPAGO_ACCESS_TOKEN:-}" ]; then
+  export MERCADOPAGO_BASE_URL="http://127.0.0.1:$MP_SANDBOX_PORT"
+  export MERCADOPAGO_ACCESS_TOKEN=TEST-local-sandbox
+  export MERCADOPAGO_WEBHOOK_SECRET=${MERCADOPAGO_WEBHOOK_SECRET:-local-sandbox-webhook-secret}
+  export MERCADOPAGO_SANDBOX=true
+  export PUBLIC_API_URL=${PUBLIC_API_URL:-http://127.0.0.1:$PORT}
+fi
+
 export ADMIN_EMAIL=${ADMIN_EMAIL:-admin@conectar.local}
 export ADMIN_PASSWORD=${ADMIN_PASSWORD:-Conectar-Admin-2026}
 .venv/bin/python manage.py createadmin
 
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
+if [ "${MERCADOPAGO_SANDBOX:-}" = "true" ]; then
+  echo "mercadopago: .venv/bin/python -m conectar.payments.sandbox --host 127.0.0.1 --port $MP_SANDBOX_PORT --webhook-secret $MERCADOPAGO_WEBHOOK_SECRET" >> "$procfile"
+  payments="MercadoPago sandbox  http://127.0.0.1:$MP_SANDBOX_PORT/   (checkout pages; staff may also use /admin/trabajo/{id}/simular-pago)"
+else
+  payments="MercadoPago          $MERCADOPAGO_BASE_URL (real credentials from the environment)"
+fi
 if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
   echo "worker: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2" >> "$procfile"
   echo "beat: .venv/bin/celery -A conectar beat --loglevel=INFO --schedule=var/celerybeat-schedule" >> "$procfile"
@@ -37,6 +54,7 @@ cat <<TXT
   Django admin   http://127.0.0.1:$PORT/admin/
   Health         http://127.0.0.1:$PORT/health/ready
   WebSockets     ws://127.0.0.1:$PORT/ws/
+  $payments
 
   Demo admin     $ADMIN_EMAIL / $ADMIN_PASSWORD   (Django admin and the API)
 

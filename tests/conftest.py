@@ -12,6 +12,9 @@ from tests.support.worker import CeleryWorker
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
+# Fixtures shared by several test packages (mp_sandbox, mp_webhook_receiver).
+pytest_plugins = ["tests.support.mp_sandbox"]
+
 
 @pytest.fixture(scope="session")
 def broker_proxy():

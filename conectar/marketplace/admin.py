@@ -1,13 +1,30 @@
-"""Django admin for the chat: conversations with their messages (read-only: nobody edits what was
-said) and the contact-shielding record of each user, with a "lift ban" action that goes through
-`services.bans` (which also publishes ChatBanLifted)."""
+"""Django admin for the marketplace: conversations with their messages (read-only: nobody edits what
+was said), the contact-shielding record of each user with a "lift ban" action through `services.bans`,
+and ofertas, trabajos (history, reviews) and reseñas, with the staff actions on trabajos (cancel with
+refund, resolve a dispute) going through `services.trabajos`."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
-from conectar.marketplace.models import Chat, ChatInfraction, ChatStanding, Message
-from conectar.marketplace.services import bans
+from conectar.marketplace.contracts import Actor
+from conectar.marketplace.models import (
+    Chat,
+    ChatInfraction,
+    ChatStanding,
+    Disputa,
+    Message,
+    Oferta,
+    Resena,
+    Trabajo,
+    TrabajoHistory,
+)
+from conectar.marketplace.services import bans, trabajos
+from conectar.marketplace.workflow import Action
+from conectar.shared.errors import DomainError
 
 
 class ReadOnlyMixin:
@@ -76,6 +93,174 @@ class ChatStandingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     inlines = (InfractionInline,)
     actions = (lift_ban,)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+# --- ofertas, trabajos, reseñas ---------------------------------------------------------------------------
+# Read-only records; the only writes are the staff actions below, which go through `services.trabajos`
+# (the transition table) exactly like the admin API routes.
+
+
+@admin.register(Oferta)
+class OfertaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "estado", "precio_final", "cliente_id", "profesional_id", "created_at", "expira_en")
+    list_filter = ("estado",)
+    search_fields = ("=id", "=cliente_id", "=profesional_id", "=chat__id")
+    ordering = ("-created_at",)
+    readonly_fields = (
+        "id",
+        "chat",
+        "cliente_id",
+        "profesional_id",
+        "descripcion",
+        "precio_final",
+        "estado",
+        "expira_en",
+        "created_at",
+        "updated_at",
+        "decided_at",
+    )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
+    model = TrabajoHistory
+    fields = ("created_at", "accion", "desde", "hacia", "actor", "actor_id", "nota")
+    readonly_fields = fields
+    extra = 0
+
+
+class ResenaInline(ReadOnlyMixin, admin.TabularInline):
+    model = Resena
+    fields = ("autor_rol", "rating", "texto", "created_at", "publicada_at", "respuesta")
+    readonly_fields = fields
+    extra = 0
+
+
+class CancelForm(forms.Form):
+    motivo = forms.CharField(
+        label="Motivo", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text="Queda en el historial."
+    )
+
+
+class ResolveForm(forms.Form):
+    porcentaje_reembolso = forms.IntegerField(
+        label="Reintegro al cliente (%)", min_value=0, max_value=100, help_text="El resto se libera al profesional."
+    )
+    nota = forms.CharField(label="Nota", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+@admin.register(Trabajo)
+class TrabajoAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "estado", "precio_final", "contracargo", "cliente_id", "profesional_id", "created_at")
+    list_filter = ("estado", "contracargo")
+    search_fields = ("=id", "=cliente_id", "=profesional_id", "=mercadopago_payment_id")
+    ordering = ("-created_at",)
+    inlines = (HistoryInline, ResenaInline)
+    actions = ("cancel_with_refund", "resolve_dispute")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Trabajo._meta.fields]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_staff_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Cancelar con reintegro total…", permissions=["staff"])
+    def cancel_with_refund(self, request, queryset):
+        return self._staff_action(
+            request,
+            queryset,
+            form_class=CancelForm,
+            title="Cancelar trabajos con reintegro",
+            intro="Vas a cancelar estos trabajos; lo pagado vuelve completo al cliente:",
+            submit_label="Cancelar y reintegrar",
+            action_name="cancel_with_refund",
+            apply=lambda t, data: trabajos.apply(
+                trabajo_id=t.pk,
+                action=Action.CANCELAR,
+                actor=Actor.STAFF,
+                actor_id=request.user.pk,
+                motivo=data["motivo"],
+            ),
+        )
+
+    @admin.action(description="Resolver disputa…", permissions=["staff"])
+    def resolve_dispute(self, request, queryset):
+        return self._staff_action(
+            request,
+            queryset,
+            form_class=ResolveForm,
+            title="Resolver disputas",
+            intro="Vas a resolver la disputa de estos trabajos con el mismo reparto:",
+            submit_label="Resolver",
+            action_name="resolve_dispute",
+            apply=lambda t, data: trabajos.apply(
+                trabajo_id=t.pk,
+                action=Action.RESOLVER,
+                actor=Actor.STAFF,
+                actor_id=request.user.pk,
+                motivo=data["nota"],
+                porcentaje_reembolso=data["porcentaje_reembolso"],
+            ),
+        )
+
+    def _staff_action(self, request, queryset, *, form_class, title, intro, submit_label, action_name, apply):
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done, refused = 0, []
+            for trabajo in queryset:
+                try:
+                    apply(trabajo, form.cleaned_data)
+                except DomainError as exc:
+                    refused.append(f"{trabajo}: {exc.detail}")
+                else:
+                    done += 1
+            if done:
+                self.message_user(request, f"Listo: {done} trabajos.", messages.SUCCESS)
+            if refused:
+                self.message_user(request, "Sin cambios — " + " ".join(refused), messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "submit_label": submit_label,
+            "action_name": action_name,
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "marketplace/admin/trabajo_staff_action.html", context)
+
+
+@admin.register(Disputa)
+class DisputaAdmin(TrabajoAdmin):
+    """The queue staff work through: oldest dispute first, chargebacks marked."""
+
+    list_display = ("id", "disputa_abierta_at", "disputa_abierta_por", "contracargo", "precio_final", "disputa_motivo")
+    list_filter = ("contracargo", "disputa_abierta_por")
+    ordering = ("disputa_abierta_at",)
+
+
+@admin.register(Resena)
+class ResenaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "trabajo", "autor_rol", "rating", "created_at", "publicada_at")
+    list_filter = ("autor_rol", "rating")
+    search_fields = ("=id", "=autor_id", "=destinatario_id", "=trabajo__id")
+    ordering = ("-created_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Resena._meta.fields]
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

@@ -58,6 +58,131 @@ class Actor(enum.StrEnum):
     SISTEMA = "SISTEMA"
 
 
+class OfertaEstado(enum.StrEnum):
+    OFERTADA = "OFERTADA"
+    ACEPTADA = "ACEPTADA"
+    RECHAZADA = "RECHAZADA"
+    RETIRADA = "RETIRADA"
+    EXPIRADA = "EXPIRADA"
+
+
+class EstadoEscrow(enum.StrEnum):
+    """A trabajo's state (DOMAIN.md § Trabajo and escrow); the transition table lives in
+    marketplace.workflow."""
+
+    PENDIENTE_PAGO = "PENDIENTE_PAGO"
+    PAGADO_EN_ESCROW = "PAGADO_EN_ESCROW"
+    ENTREGADO = "ENTREGADO"
+    LIBERADO = "LIBERADO"
+    CANCELADO = "CANCELADO"
+    CANCELADO_REEMBOLSADO = "CANCELADO_REEMBOLSADO"
+    EN_DISPUTA = "EN_DISPUTA"
+    RESUELTO = "RESUELTO"
+
+
+@dataclass(frozen=True)
+class TrabajoDTO:
+    id: UUID
+    cliente_id: UUID
+    profesional_id: UUID
+    oferta_id: UUID
+    chat_id: UUID
+    estado: EstadoEscrow
+    precio_final: Decimal
+    tasa_comision: Decimal
+
+
+# --- ofertas ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _OfferEvent(DomainEvent):
+    oferta_id: UUID
+    chat_id: UUID
+    cliente_id: UUID
+    profesional_id: UUID
+    descripcion: str
+    precio_final: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferCreated(_OfferEvent):
+    name: ClassVar[str] = "marketplace.offer_created"
+    expira_en: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferAccepted(_OfferEvent):
+    """The client accepted: the trabajo exists in PENDIENTE_PAGO and its checkout is created."""
+
+    name: ClassVar[str] = "marketplace.offer_accepted"
+    trabajo_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferRejected(_OfferEvent):
+    name: ClassVar[str] = "marketplace.offer_rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferWithdrawn(_OfferEvent):
+    name: ClassVar[str] = "marketplace.offer_withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferExpired(_OfferEvent):
+    name: ClassVar[str] = "marketplace.offer_expired"
+
+
+# --- trabajos ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WorkEvent(DomainEvent):
+    trabajo_id: UUID
+    cliente_id: UUID
+    profesional_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkPaid(_WorkEvent):
+    """The payment was confirmed: the money is in escrow and the work can start."""
+
+    name: ClassVar[str] = "marketplace.work_paid"
+    precio_final: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkDelivered(_WorkEvent):
+    """The professional marked the work done; the client has until `auto_release_at` to finalize
+    or dispute before release happens by itself."""
+
+    name: ClassVar[str] = "marketplace.work_delivered"
+    auto_release_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeOpened(_WorkEvent):
+    """Release is frozen until staff resolve. `opened_by` SISTEMA: a chargeback or mediation."""
+
+    name: ClassVar[str] = "marketplace.dispute_opened"
+    opened_by: Actor
+    motivo: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewCreated(DomainEvent):
+    """A review was written; it stays hidden until published (double-blind)."""
+
+    name: ClassVar[str] = "marketplace.review_created"
+    resena_id: UUID
+    trabajo_id: UUID
+    autor_id: UUID
+    autor_rol: Actor
+    destinatario_id: UUID
+    rating: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class WorkCompleted(DomainEvent):
     """The trabajo was released (LIBERADO): the professional is paid its part."""
@@ -74,6 +199,9 @@ class WorkCompleted(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WorkCancelled(DomainEvent):
+    """The trabajo was cancelled. `refund` is True when money was held (payments refunds the whole
+    escrow then); an unpaid trabajo cancelled by time has `refund` False."""
+
     name: ClassVar[str] = "marketplace.work_cancelled"
     trabajo_id: UUID
     cliente_id: UUID
@@ -81,16 +209,26 @@ class WorkCancelled(DomainEvent):
     cancelled_by: Actor
     professional_at_fault: bool
     refund: bool
+    precio_final: Decimal
+    motivo: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class DisputeResolved(DomainEvent):
+    """Staff split a disputed trabajo: `monto_reembolsado` back to the client, `monto_liberado` to the
+    professional, commission on the released part only. The three amounts add up to the price."""
+
     name: ClassVar[str] = "marketplace.dispute_resolved"
     trabajo_id: UUID
     cliente_id: UUID
     profesional_id: UUID
     porcentaje_reembolso: int
     professional_lost: bool
+    precio_final: Decimal
+    tasa_comision: Decimal
+    monto_reembolsado: Decimal
+    comision_plataforma: Decimal
+    monto_liberado: Decimal
 
 
 @dataclass(frozen=True, kw_only=True)

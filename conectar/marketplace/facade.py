@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from conectar.marketplace.contracts import ChatDTO, MessageDTO
+from conectar.marketplace.contracts import ChatDTO, MessageDTO, TrabajoDTO
 from conectar.marketplace.selectors import chat as chat_selectors
+from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import chat as chat_services
 
 
@@ -26,3 +27,9 @@ def post_system_message(*, chat_id: UUID, text: str) -> MessageDTO:
     """A `sistema` message in the chat (oferta made/accepted/rejected…), delivered and announced
     like any other. Joins the caller's transaction on the marketplace database if one is open."""
     return chat_selectors.to_message_dto(chat_services.system_message_post(chat_id=chat_id, text=text))
+
+
+def trabajo(*, trabajo_id: UUID) -> TrabajoDTO | None:
+    """A trabajo's parties, state and price (payments' staff tools and the gateway's compositions)."""
+    found = trabajo_selectors.trabajo_by_id(trabajo_id)
+    return trabajo_selectors.to_dto(found) if found else None

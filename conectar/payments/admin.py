@@ -1,1 +1,300 @@
-"""Django admin for this context's tables."""
+"""Django admin for payments: payments, payouts (the manual-transfer queue, mark paid, retry), refunds,
+staff alerts, webhooks received, and the ledger (read-only).
+
+Nothing here writes a table directly: every action calls a service (which locks, posts to the
+ledger and publishes events). Ledger rows cannot be added, changed or deleted from here; PostgreSQL
+would refuse the change anyway.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from conectar.payments.models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    PaymentAlert,
+    Payout,
+    PayoutStatus,
+    ProviderPayment,
+    Refund,
+    RefundStatus,
+    WebhookNotification,
+)
+from conectar.payments.services import alerts, payouts, refunds
+from conectar.payments.services import payments as payment_services
+from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
+from conectar.shared.errors import DomainError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown to staff, changed only through services (or, for the ledger, never)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _may_change(request, model_name: str) -> bool:
+    """Staff actions need the model's change permission (superusers have it), even though the
+    admin forms themselves are read-only."""
+    return request.user.is_active and request.user.has_perm(f"payments.change_{model_name}")
+
+
+def _report(model_admin, request, done: int, errors: list[str], *, verb: str) -> None:
+    if done:
+        model_admin.message_user(request, f"Se {verb} {done}.", messages.SUCCESS)
+    for error in errors:
+        model_admin.message_user(request, error, messages.ERROR)
+
+
+# --- payments -------------------------------------------------------------------------------------------
+
+
+class ProviderPaymentInline(ReadOnlyInline):
+    model = ProviderPayment
+    verbose_name_plural = "Pagos en MercadoPago (última lectura de su API)"
+    fields = ("mercadopago_payment_id", "status", "status_detail", "amount", "amount_refunded", "last_seen_at")
+    readonly_fields = fields
+    show_change_link = False
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("id", "amount", "initiated_by", "status", "attempts", "last_error", "created_at", "completed_at")
+    readonly_fields = fields
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "trabajo_id",
+        "amount",
+        "status",
+        "frozen",
+        "amount_mismatch",
+        "mercadopago_payment_id",
+        "created_at",
+    )
+    list_filter = ("status", "frozen", "amount_mismatch")
+    search_fields = ("=trabajo_id", "=cliente_id", "=profesional_id", "=mercadopago_payment_id", "=preference_id")
+    inlines = (ProviderPaymentInline, RefundInline)
+    actions = ("unfreeze",)
+
+    def has_unfreeze_permission(self, request):
+        return _may_change(request, "payment")
+
+    @admin.action(description="Levantar el congelamiento (contracargo o mediación resueltos)", permissions=["unfreeze"])
+    def unfreeze(self, request, queryset):
+        done = sum(payment_services.payment_unfreeze(payment_id=p.pk) for p in queryset)
+        self.message_user(request, f"Se descongelaron {done} pago(s).", messages.SUCCESS)
+
+
+# --- payouts --------------------------------------------------------------------------------------------
+
+
+class PayoutQueueFilter(admin.SimpleListFilter):
+    """With no choice made: what staff must act on (manual transfers to make, failed payouts)."""
+
+    title = "estado"
+    parameter_name = "cola"
+    TODO = "por_atender"
+    ALL = "todas"
+
+    def lookups(self, request, model_admin):
+        return [(self.TODO, "Por atender (manuales y fallidas)"), *PayoutStatus.choices, (self.ALL, "Todas")]
+
+    def value(self):
+        return super().value() or self.TODO
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        if self.value() == self.TODO:
+            return queryset.filter(status__in=[PayoutStatus.PENDING_MANUAL, PayoutStatus.FAILED])
+        return queryset.filter(status=self.value())
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        label="Referencia de la transferencia",
+        help_text="Número de operación del banco o de MercadoPago; queda en el libro y lo ve el profesional.",
+        max_length=REFERENCE_MAX_LENGTH,
+    )
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = (
+        "trabajo_id",
+        "profesional_id",
+        "amount",
+        "destination",
+        "provider",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+    )
+    list_filter = (PayoutQueueFilter, "provider")
+    search_fields = ("=trabajo_id", "=profesional_id", "reference")
+    ordering = ("created_at",)
+    actions = ("mark_paid", "retry")
+
+    def has_mark_paid_permission(self, request):
+        return _may_change(request, "payout")
+
+    has_retry_permission = has_mark_paid_permission
+
+    @admin.action(description="Marcar como pagadas (transferencia hecha a mano)…", permissions=["mark_paid"])
+    def mark_paid(self, request, queryset):
+        form = MarkPaidForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done, errors = 0, []
+            for payout in queryset:
+                try:
+                    payouts.payout_mark_paid(
+                        payout_id=payout.pk, reference=form.cleaned_data["reference"], by=request.user.pk
+                    )
+                    done += 1
+                except DomainError as exc:
+                    errors.append(f"{payout}: {exc.detail}")
+            _report(self, request, done, errors, verb="marcaron como pagadas")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Marcar transferencias como pagadas",
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "payments/admin/payout_mark_paid.html", context)
+
+    @admin.action(description="Reintentar las transferencias fallidas", permissions=["retry"])
+    def retry(self, request, queryset):
+        done, errors = 0, []
+        for payout in queryset:
+            try:
+                payouts.payout_retry(trabajo_id=payout.trabajo_id)
+                done += 1
+            except DomainError as exc:
+                errors.append(f"{payout}: {exc.detail}")
+        _report(self, request, done, errors, verb="reintentaron")
+
+
+# --- refunds and alerts ---------------------------------------------------------------------------------
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("trabajo_id", "amount", "initiated_by", "status", "attempts", "last_error", "created_at")
+    list_filter = ("status", "initiated_by")
+    search_fields = ("=trabajo_id", "=mercadopago_payment_id", "provider_refund_id")
+    actions = ("retry",)
+
+    def has_retry_permission(self, request):
+        return _may_change(request, "refund")
+
+    @admin.action(description="Reintentar los reembolsos fallidos", permissions=["retry"])
+    def retry(self, request, queryset):
+        done, errors = 0, []
+        for refund in queryset.filter(status=RefundStatus.FAILED):
+            try:
+                refunds.refund_retry(refund_id=refund.pk)
+                done += 1
+            except DomainError as exc:
+                errors.append(f"{refund}: {exc.detail}")
+        _report(self, request, done, errors, verb="reintentaron")
+
+
+@admin.register(PaymentAlert)
+class PaymentAlertAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "trabajo_id", "detail", "resolved_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("=trabajo_id", "detail")
+    actions = ("resolve",)
+
+    def has_resolve_permission(self, request):
+        return _may_change(request, "paymentalert")
+
+    @admin.action(description="Marcar como resueltas", permissions=["resolve"])
+    def resolve(self, request, queryset):
+        done = alerts.alerts_resolve(alert_ids=queryset.values_list("pk", flat=True), by=request.user.pk)
+        self.message_user(request, f"Se resolvieron {done} alerta(s).", messages.SUCCESS)
+
+
+@admin.register(WebhookNotification)
+class WebhookNotificationAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "topic", "action", "data_id", "processed_at", "attempts", "outcome")
+    list_filter = ("topic", ("processed_at", admin.EmptyFieldListFilter))
+    search_fields = ("=data_id", "=request_id")
+
+
+# --- ledger (read-only) ---------------------------------------------------------------------------------
+
+
+class LedgerEntryInline(ReadOnlyInline):
+    model = LedgerEntry
+    fields = ("account", "debe", "haber")
+    readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description="debe")
+    def debe(self, entry):
+        return entry.amount if entry.amount > 0 else ""
+
+    @admin.display(description="haber")
+    def haber(self, entry):
+        return -entry.amount if entry.amount < 0 else ""
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "trabajo_id", "memo", "idempotency_key")
+    list_filter = ("kind",)
+    search_fields = ("=trabajo_id", "idempotency_key")
+    inlines = (LedgerEntryInline,)
+    fields = ("id", "created_at", "kind", "trabajo_id", "memo", "idempotency_key", "reverses")
+    readonly_fields = fields
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ("code", "kind", "normal_side", "balance", "trabajo_id", "profesional_id")
+    list_filter = ("kind",)
+    search_fields = ("code", "=trabajo_id", "=profesional_id")

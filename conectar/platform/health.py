@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from conectar.celery import app
+from conectar.platform import breakers
 from conectar.platform.databases import ALIASES
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -62,7 +63,8 @@ def live(request):
 def ready(request):
     results = readiness()
     down = sorted(name for name, state in results.items() if state != "ok")
-    body = {"status": "ok" if not down else "unavailable", "checks": results}
+    # An open breaker is reported, not a reason to leave the load balancer: the app still serves.
+    body = {"status": "ok" if not down else "unavailable", "checks": results, "circuit_breakers": breakers.states()}
     if down:
         body["detail"] = "Not ready: " + ", ".join(down) + " down."
         body["code"] = "not_ready"

@@ -2,8 +2,14 @@
 
 from ninja import Router
 
-from conectar.marketplace.http import chat_routes, webhook_routes
+from conectar.marketplace.http import (
+    admin_trabajo_routes,
+    chat_routes,
+    oferta_routes,
+    trabajo_routes,
+    webhook_routes,
+)
 
 router = Router()
-for module in (chat_routes, webhook_routes):
+for module in (chat_routes, oferta_routes, trabajo_routes, admin_trabajo_routes, webhook_routes):
     router.add_router("", module.router)

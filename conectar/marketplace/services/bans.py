@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from conectar.auth_ctx import facade as accounts
@@ -26,6 +27,11 @@ def _locked_standing(user_id: UUID) -> ChatStanding:
     # INSERT … ON CONFLICT DO NOTHING, then lock: concurrent first infractions of one user share a row.
     ChatStanding.objects.bulk_create([ChatStanding(user_id=user_id)], ignore_conflicts=True)
     return ChatStanding.objects.select_for_update().get(user_id=user_id)
+
+
+def banned(user_id: UUID) -> Exists:
+    """Whether the user is chat-banned, as an expression other queries can carry."""
+    return Exists(ChatStanding.objects.filter(user_id=user_id, is_banned=True))
 
 
 def ensure_can_send(user_id: UUID) -> None:

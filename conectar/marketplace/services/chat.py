@@ -15,10 +15,10 @@ from django.utils import timezone
 from conectar.auth_ctx import facade as accounts
 from conectar.auth_ctx.contracts import Role
 from conectar.marketplace import shielding
-from conectar.marketplace.contracts import ChatCreated, MessageKind, MessageSent
+from conectar.marketplace.contracts import ChatBannedError, ChatCreated, MessageKind, MessageSent
 from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, Message, ReadState
 from conectar.marketplace.selectors import chat as chat_selectors
-from conectar.marketplace.selectors.contacts import contacts_unlocked
+from conectar.marketplace.selectors.contacts import unlocked_for_chat
 from conectar.marketplace.services import bans, presence, realtime
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
@@ -117,18 +117,19 @@ def message_send(*, chat_id: UUID, sender_id: UUID, text: str) -> Message:
     the pair has a paid trabajo; masking costs the sender an infraction; banned senders are refused."""
     text = clean_text(text)
     with transaction.atomic(using=DB):
+        # One query locks the chat and answers "is the sender banned?" and "may contacts pass?"
+        # (bench/chat: each separate round trip cost ~0.7 ms of the socket path's CPU).
         chat = (
-            Chat.objects.select_for_update()
+            Chat.objects.select_for_update(of=("self",))
+            .annotate(sender_banned=bans.banned(sender_id), contacts_unlocked=unlocked_for_chat())
             .filter(Q(cliente_id=sender_id) | Q(profesional_id=sender_id), pk=chat_id)
             .first()
         )
         if chat is None:
             raise NotFound("No encontramos ese chat.")
-        bans.ensure_can_send(sender_id)
-        if contacts_unlocked(chat.cliente_id, chat.profesional_id):
-            shielded = shielding.Shielded(text=text, masked=False)
-        else:
-            shielded = shielding.shield(text)
+        if chat.sender_banned:
+            raise ChatBannedError
+        shielded = shielding.Shielded(text=text, masked=False) if chat.contacts_unlocked else shielding.shield(text)
         message = _append(chat, sender_id=sender_id, kind=MessageKind.TEXTO, text=shielded.text, masked=shielded.masked)
         if shielded.masked:
             bans.infraction_record(
@@ -150,6 +151,17 @@ def system_message_post(*, chat_id: UUID, text: str, kind: MessageKind = Message
             raise NotFound("No encontramos ese chat.")
         message = _append(chat, sender_id=None, kind=kind, text=text, masked=False)
         _announce(chat, message)
+    return message
+
+
+def oferta_message_post(*, chat: Chat, oferta_id: UUID, sender_id: UUID, text: str) -> Message:
+    """The `oferta` message presenting a new oferta, from its professional, in a chat the caller
+    has locked (the oferta's own transaction)."""
+    message = _append(chat, sender_id=sender_id, kind=MessageKind.OFERTA, text=text, masked=False)
+    if message.oferta_id != oferta_id:
+        message.oferta_id = oferta_id
+        message.save(update_fields=["oferta_id"])
+    _announce(chat, message)
     return message
 
 

@@ -3,7 +3,7 @@
 Design: one Redis sorted set per (chat, user) — `marketplace:presence:<chat>:<user>` — whose
 members are the Channels channel names of that user's open sockets on that chat, scored with the
 time each one stops counting (now + TTL). A socket adds itself on connect, re-scores itself on every
-heartbeat (the consumer beats every TTL/3 seconds and on every frame it receives) and removes itself
+heartbeat (the consumer beats every TTL/3 seconds) and removes itself
 on disconnect. "Online" means at least one member whose score is still in the future.
 
 Why not a plain counter: a process that dies (deploy, OOM) never runs its disconnects, and a counter
@@ -74,10 +74,7 @@ def _store() -> RedisPresence | LocalPresence:
 
 
 def socket_opened(*, chat_id: UUID, user_id: UUID, channel_name: str) -> None:
-    _store().beat(_key(chat_id, user_id), channel_name)
-
-
-def socket_alive(*, chat_id: UUID, user_id: UUID, channel_name: str) -> None:
+    """On connect and on every heartbeat: this socket counts as present for another TTL."""
     _store().beat(_key(chat_id, user_id), channel_name)
 
 

@@ -1,8 +1,4 @@
-"""Marketplace tables (database alias: see conectar.platform.databases).
-
-People are account UUIDs (`cliente_id`, `profesional_id`, `sender_id`, `user_id`): no foreign key
-leaves this context's database.
-"""
+"""Chat tables: the pair's conversation, its messages, read marks and contact-shielding standing."""
 
 from __future__ import annotations
 
@@ -61,6 +57,7 @@ class Message(models.Model):
     kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in MessageKind])
     text = models.TextField()  # 1 to 2000 chars as sent; masking may change the length slightly
     masked = models.BooleanField(default=False)
+    oferta_id = models.UUIDField(null=True, blank=True)  # the oferta an `oferta` message presents
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

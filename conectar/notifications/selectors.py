@@ -1,1 +1,0 @@
-"""Reads of this context: queries shaped for the facade and the routes."""

@@ -1,0 +1,1 @@
+"""Reads of the payments context, one module per topic."""

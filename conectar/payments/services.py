@@ -1,1 +1,0 @@
-"""Writes of this context (`<thing>_<verb>`): the business rules, each in its own transaction."""

@@ -1,0 +1,1 @@
+"""Writes of the payments context, one module per topic."""

@@ -1,0 +1,94 @@
+"""Accepting an oferta: the trabajo and its MercadoPago checkout are created together (the real SDK
+against the local sandbox), exactly once under concurrent clicks, and nothing is left half-done when
+MercadoPago fails."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from conectar.marketplace.models import Message, Oferta, Trabajo
+from conectar.marketplace.services import ofertas
+from conectar.payments.mercadopago.client import reset_breaker
+from conectar.shared.errors import Conflict
+from tests.marketplace.deals import new_deal, offer
+from tests.support.concurrency import run_concurrently
+from tests.support.events import published
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=False)
+
+
+def test_accepting_creates_the_trabajo_and_its_checkout(client, mp_sandbox):
+    deal = new_deal(client)
+    oferta_id = offer(client, deal, precio="25000.00").json()["id"]
+    response = client.post(f"/api/v1/cliente/ofertas/{oferta_id}/accept", headers=deal.cliente.headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["oferta"]["estado"] == "ACEPTADA"
+    assert body["payment_url"].startswith(mp_sandbox.url)
+    trabajo = Trabajo.objects.get(pk=body["trabajo_id"])
+    assert (trabajo.estado, trabajo.precio_final, trabajo.payment_preference_id) == (
+        "PENDIENTE_PAGO",
+        Decimal("25000.00"),
+        body["payment_preference_id"],
+    )
+    assert trabajo.tasa_comision == deal.pro.refresh().tasa_comision_actual  # frozen now
+    (created,) = mp_sandbox.requests("/checkout/preferences", method="POST")
+    assert created["body"]["external_reference"] == str(trabajo.pk)
+    assert Decimal(str(created["body"]["items"][0]["unit_price"])) == Decimal("25000.00")
+    assert published("marketplace.offer_accepted.v1", "marketplace")[0]["trabajo_id"] == str(trabajo.pk)
+    assert Message.objects.filter(chat_id=deal.chat_id, kind="sistema", text__contains="aceptó").exists()
+    seen = client.get(f"/api/v1/trabajo/{trabajo.pk}", headers=deal.pro.headers).json()
+    assert (seen["estado_escrow"], seen["oferta_id"]) == ("PENDIENTE_PAGO", oferta_id)
+    # accepting again is a conflict naming the state
+    again = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers)
+    assert again.status_code == 409
+    assert "ACEPTADA" in again.json()["detail"]
+
+
+def test_the_frozen_rate_does_not_follow_later_level_changes(client, mp_sandbox):
+    deal = new_deal(client)
+    oferta_id = offer(client, deal).json()["id"]
+    trabajo_id = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers).json()["trabajo_id"]
+    frozen = Trabajo.objects.get(pk=trabajo_id).tasa_comision
+    type(deal.pro.refresh()).objects.filter(pk=deal.pro.id).update(tasa_comision_actual=Decimal("0.100"))
+    assert Trabajo.objects.get(pk=trabajo_id).tasa_comision == frozen != Decimal("0.100")
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_two_concurrent_accepts_make_exactly_one_trabajo(client, mp_sandbox):
+    deal = new_deal(client)
+    oferta_id = offer(client, deal).json()["id"]
+    outcomes = run_concurrently(
+        lambda: ofertas.oferta_accept(oferta_id=oferta_id, cliente_id=deal.cliente.user_id), times=4
+    )
+    accepted = [o for o in outcomes if isinstance(o, ofertas.Acceptance)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert (len(accepted), len(refused)) == (1, 3), outcomes
+    assert Trabajo.objects.filter(oferta_id=oferta_id).count() == 1
+    assert len(mp_sandbox.requests("/checkout/preferences", method="POST")) == 1
+
+
+@pytest.mark.parametrize("fault", ["error", "timeout"])
+def test_when_mercadopago_fails_nothing_is_left_half_done(client, mp_sandbox, settings, fault):
+    deal = new_deal(client)
+    oferta_id = offer(client, deal).json()["id"]
+    messages_before = Message.objects.filter(chat_id=deal.chat_id).count()
+    if fault == "error":
+        mp_sandbox.fail_next("/checkout/preferences", count=10, status=500)
+    else:
+        settings.MERCADOPAGO_TIMEOUT_SECONDS = 0.3
+        mp_sandbox.hang_next("/checkout/preferences", count=10, seconds=2)
+    response = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers)
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "payment_provider_unavailable"
+    assert Oferta.objects.get(pk=oferta_id).estado == "OFERTADA"
+    assert not Trabajo.objects.exists()
+    assert not published("marketplace.offer_accepted.v1", "marketplace")
+    assert Message.objects.filter(chat_id=deal.chat_id).count() == messages_before
+    # once MercadoPago answers again the same oferta can be accepted
+    mp_sandbox.reset()
+    reset_breaker()  # the failures may have opened the circuit
+    settings.MERCADOPAGO_TIMEOUT_SECONDS = 8
+    assert client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers).status_code == 200

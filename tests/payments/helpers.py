@@ -1,0 +1,200 @@
+"""Building blocks of the payments tests: trabajos paid through the real sandbox, marketplace events
+published and delivered the way the marketplace does it, and the ledger's invariants read in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+from django.db import connections, transaction
+
+from conectar.marketplace.contracts import Actor, DisputeResolved, WorkCancelled, WorkCompleted
+from conectar.payments import facade
+from conectar.payments.contracts import CheckoutDTO
+from conectar.payments.mercadopago import client as mercadopago
+from conectar.payments.models import Payment
+from conectar.payments.services import ledger, sync
+from conectar.platform.events import publish
+from tests.support.events import deliver_outbox
+
+JSON = "application/json"
+PRICE = Decimal("10000.00")
+RATE = Decimal("0.20")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class Trabajo:
+    id: uuid.UUID
+    cliente_id: uuid.UUID
+    profesional_id: uuid.UUID
+    checkout: CheckoutDTO
+    price: Decimal = PRICE
+    mp_payment_id: str | None = None
+
+    def payment(self) -> Payment:
+        return Payment.objects.get(trabajo_id=self.id)
+
+    def escrow(self) -> Decimal:
+        return ledger.escrow_balance(self.id)
+
+
+def new_checkout(
+    *, price: Decimal = PRICE, cliente_id=None, profesional_id=None, payer_email="cliente@example.com"
+) -> Trabajo:
+    """What the marketplace does on accept: a checkout for a new trabajo id."""
+    trabajo_id = uuid.uuid4()
+    cliente_id = cliente_id or uuid.uuid4()
+    profesional_id = profesional_id or uuid.uuid4()
+    checkout = facade.checkout_create(
+        trabajo_id=trabajo_id,
+        cliente_id=uuid.UUID(str(cliente_id)),
+        profesional_id=uuid.UUID(str(profesional_id)),
+        payer_email=payer_email,
+        title="Trabajo: arreglo de cañería",
+        amount=price,
+    )
+    return Trabajo(trabajo_id, uuid.UUID(str(cliente_id)), uuid.UUID(str(profesional_id)), checkout, price)
+
+
+def sandbox_pay(mp_sandbox, trabajo: Trabajo, status: str = "approved", amount=None) -> str:
+    """The payer pays in the sandbox; no webhook (the test applies MercadoPago's state itself)."""
+    paid = mp_sandbox.pay(trabajo.checkout.preference_id, status=status, amount=amount, notify=False, wait=False)
+    trabajo.mp_payment_id = str(paid["id"])
+    return trabajo.mp_payment_id
+
+
+def apply_mercadopago(mp_payment_id: str) -> str:
+    """What the webhook worker does: re-read the payment from MercadoPago and apply it."""
+    return sync.payment_sync(mercadopago.get_payment(mp_payment_id))
+
+
+def paid_trabajo(mp_sandbox, **kwargs) -> Trabajo:
+    trabajo = new_checkout(**kwargs)
+    apply_mercadopago(sandbox_pay(mp_sandbox, trabajo))
+    return trabajo
+
+
+# --- marketplace events, as the marketplace computes and publishes them ----------------------------------
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def emit(*events) -> None:
+    with transaction.atomic(using="marketplace"):
+        for event in events:
+            publish(event)
+    deliver_outbox()
+
+
+def completed(trabajo: Trabajo, *, rate: Decimal = RATE, **overrides) -> WorkCompleted:
+    commission = money(trabajo.price * rate)
+    fields = {
+        "trabajo_id": trabajo.id,
+        "cliente_id": trabajo.cliente_id,
+        "profesional_id": trabajo.profesional_id,
+        "precio_final": trabajo.price,
+        "tasa_comision": rate,
+        "comision_plataforma": commission,
+        "monto_liberado": trabajo.price - commission,
+    }
+    return WorkCompleted(**{**fields, **overrides})
+
+
+def cancelled(trabajo: Trabajo, *, refund: bool = True) -> WorkCancelled:
+    return WorkCancelled(
+        trabajo_id=trabajo.id,
+        cliente_id=trabajo.cliente_id,
+        profesional_id=trabajo.profesional_id,
+        cancelled_by=Actor.CLIENTE,
+        professional_at_fault=False,
+        refund=refund,
+        precio_final=trabajo.price,
+        motivo="Ya no lo necesito",
+    )
+
+
+def resolved(trabajo: Trabajo, porcentaje: int, *, rate: Decimal = RATE) -> DisputeResolved:
+    refunded = money(trabajo.price * porcentaje / 100)
+    released_gross = trabajo.price - refunded
+    commission = money(released_gross * rate)
+    return DisputeResolved(
+        trabajo_id=trabajo.id,
+        cliente_id=trabajo.cliente_id,
+        profesional_id=trabajo.profesional_id,
+        porcentaje_reembolso=porcentaje,
+        professional_lost=porcentaje > 50,
+        precio_final=trabajo.price,
+        tasa_comision=rate,
+        monto_reembolsado=refunded,
+        comision_plataforma=commission,
+        monto_liberado=released_gross - commission,
+    )
+
+
+# --- the ledger, read in SQL ---------------------------------------------------------------------------
+
+
+def sql(query: str, params=()) -> list[tuple]:
+    with connections["payments"].cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def check_deferred_constraints() -> None:
+    """Fire the commit-time checks now (inside a test's never-committed transaction)."""
+    with connections["payments"].cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def assert_ledger_sound() -> None:
+    """Every transaction balances with ≥ 2 entries; no guarded account is negative; each guarded
+    balance column equals the sum of its entries."""
+    unbalanced = sql(
+        "SELECT t.id FROM payments_ledger_transaction t LEFT JOIN payments_ledger_entry e ON e.transaction_id = t.id "
+        "GROUP BY t.id HAVING count(e.id) < 2 OR coalesce(sum(e.amount), 0) <> 0"
+    )
+    assert unbalanced == []
+    negative = sql("SELECT code, balance FROM payments_ledger_account WHERE balance < 0")
+    assert negative == []
+    drift = sql(
+        "SELECT a.code, a.balance, coalesce(sum(e.amount), 0) FROM payments_ledger_account a "
+        "LEFT JOIN payments_ledger_entry e ON e.account_id = a.id WHERE a.balance IS NOT NULL "
+        "GROUP BY a.id HAVING a.balance <> -coalesce(sum(e.amount), 0)"
+    )
+    assert drift == []
+    check_deferred_constraints()
+
+
+def clearing_balance() -> Decimal:
+    return ledger.balance(ledger.clearing())
+
+
+# --- where the sandbox's webhooks go --------------------------------------------------------------------
+
+NOWHERE = "http://127.0.0.1:9"  # the discard port: refused at once
+
+
+@pytest.fixture(autouse=True)
+def webhooks_nowhere(settings):
+    """Checkouts name a notification URL nothing listens on, so the sandbox's own webhooks (after a
+    payment or a refund) fail fast instead of reaching whatever runs on :8000; the tests apply
+    MercadoPago's state themselves, or use `payments_worker` (which aims them at the live server)."""
+    settings.PUBLIC_API_URL = NOWHERE
+
+
+# --- a worker that talks to the sandbox ----------------------------------------------------------------
+
+
+@pytest.fixture
+def payments_worker(worker, mp_sandbox, live_server, settings):
+    """The real Celery worker (which reaches the sandbox through the environment that
+    tests/support/mp_sandbox exports before it starts), and webhooks aimed at the live server."""
+    settings.PUBLIC_API_URL = live_server.url
+    settings.PAYMENTS_RETRY_BACKOFF_SECONDS = 0.2
+    return worker

@@ -1,0 +1,265 @@
+"""Checkout: the MercadoPago preference of a trabajo (facade, as the marketplace calls it on accept)
+and its retry (`POST /payment/create`), against the sandbox through the real SDK."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from conectar.payments import facade
+from conectar.payments.contracts import PaymentProviderUnavailable, PaymentStatus
+from conectar.payments.mercadopago import client as mercadopago
+from conectar.payments.models import Payment
+from conectar.shared.errors import NotFound
+from tests.payments.helpers import (
+    JSON,
+    apply_mercadopago,
+    new_checkout,
+    sandbox_pay,
+    webhooks_nowhere,  # noqa: F401 - autouse fixture
+)
+from tests.support.accounts import signed_up
+from tests.support.concurrency import run_concurrently
+from tests.support.events import published
+from tests.support.mp_sandbox import header
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture(autouse=True)
+def _urls(settings):
+    settings.FRONTEND_URL = "https://conectar.example"
+    settings.MERCADOPAGO_STATEMENT_DESCRIPTOR = "CONECTAR"
+    settings.PAYMENT_EXPIRY_HOURS = 24
+
+
+def test_checkout_creates_the_preference_stores_the_payment_and_publishes(mp_sandbox, settings):
+    settings.PUBLIC_API_URL = "http://127.0.0.1:9/conectar"
+    before = timezone.now()
+    trabajo = new_checkout(price=Decimal("15000.50"))
+
+    [sent] = mp_sandbox.requests("/checkout/preferences", method="POST")
+    assert header(sent, "X-Idempotency-Key") == f"checkout:{trabajo.id}:1"
+    body = sent["body"]
+    assert body["external_reference"] == str(trabajo.id)
+    assert body["notification_url"] == "http://127.0.0.1:9/conectar/api/v1/payment/webhook/mercadopago"
+    base = f"https://conectar.example/cliente/trabajos/{trabajo.id}?pago="
+    assert body["back_urls"] == {"success": base + "exito", "failure": base + "fallo", "pending": base + "pendiente"}
+    assert body["statement_descriptor"] == "CONECTAR"
+    assert body["payer"] == {"email": "cliente@example.com"}
+    assert [(i["quantity"], Decimal(str(i["unit_price"])), i["currency_id"]) for i in body["items"]] == [
+        (1, Decimal("15000.50"), "ARS")
+    ]
+
+    payment = Payment.objects.get(trabajo_id=trabajo.id)
+    assert trabajo.checkout.payment_id == payment.pk
+    assert trabajo.checkout.preference_id == payment.preference_id
+    assert trabajo.checkout.payment_url == payment.payment_url
+    assert payment.payment_url.startswith(mp_sandbox.url + "/checkout/")
+    assert payment.status == PaymentStatus.PENDING
+    assert payment.amount == Decimal("15000.50")
+    expected_expiry = before + timedelta(hours=24)
+    assert expected_expiry <= payment.preference_expires_at <= expected_expiry + timedelta(minutes=1)
+    [event] = published("payments.payment_created.v1", "payments")
+    assert event["trabajo_id"] == str(trabajo.id)
+    assert event["amount"] == "15000.50"
+    assert event["preference_id"] == payment.preference_id
+
+
+def test_a_repeated_checkout_of_one_trabajo_answers_the_same_one(mp_sandbox):
+    trabajo = new_checkout()
+
+    again = facade.checkout_create(
+        trabajo_id=trabajo.id,
+        cliente_id=trabajo.cliente_id,
+        profesional_id=trabajo.profesional_id,
+        payer_email=None,
+        title="otro título",
+        amount=trabajo.price,
+    )
+
+    assert again == trabajo.checkout
+    assert len(mp_sandbox.requests("/checkout/preferences", method="POST")) == 1
+    assert Payment.objects.filter(trabajo_id=trabajo.id).count() == 1
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_concurrent_checkouts_of_one_trabajo_make_one_payment_and_one_preference(mp_sandbox):
+    trabajo_id, cliente_id, profesional_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    results = run_concurrently(
+        lambda: facade.checkout_create(
+            trabajo_id=trabajo_id,
+            cliente_id=cliente_id,
+            profesional_id=profesional_id,
+            payer_email="cliente@example.com",
+            title="Trabajo",
+            amount=Decimal("5000.00"),
+        ),
+        5,
+    )
+
+    assert len({r.preference_id for r in results}) == 1, results
+    assert Payment.objects.filter(trabajo_id=trabajo_id).count() == 1
+    # Every call carried the same idempotency key, so MercadoPago made one preference.
+    assert len(mp_sandbox.state()["preferences"]) == 1
+    assert len(published("payments.payment_created.v1", "payments")) == 1
+
+
+def test_mercadopago_down_means_a_clear_503_and_nothing_stored(mp_sandbox):
+    mp_sandbox.fail_next("/checkout/preferences", count=100, status=503)
+    trabajo_id = uuid.uuid4()
+
+    def attempt():
+        return facade.checkout_create(
+            trabajo_id=trabajo_id,
+            cliente_id=uuid.uuid4(),
+            profesional_id=uuid.uuid4(),
+            payer_email="c@example.com",
+            title="Trabajo",
+            amount=Decimal("100.00"),
+        )
+
+    for _ in range(20):  # until the breaker's failure threshold
+        with pytest.raises(PaymentProviderUnavailable) as raised:
+            attempt()
+        assert raised.value.status == 503
+        assert raised.value.code == "payment_provider_unavailable"
+        if mercadopago.breaker_state() == "open":
+            break
+    assert mercadopago.breaker_state() == "open"
+    hits = len(mp_sandbox.requests("/checkout/preferences"))
+    with pytest.raises(PaymentProviderUnavailable):
+        attempt()  # fails fast: the open circuit does not even call MercadoPago
+    assert len(mp_sandbox.requests("/checkout/preferences")) == hits
+    assert not Payment.objects.filter(trabajo_id=trabajo_id).exists()
+    assert published("payments.payment_created.v1", "payments") == []
+
+
+def test_checkout_refuses_amounts_that_are_not_money(mp_sandbox):
+    for amount in (Decimal(0), Decimal("-5.00"), Decimal("10.005"), Decimal("NaN")):
+        with pytest.raises(Exception) as raised:
+            facade.checkout_create(
+                trabajo_id=uuid.uuid4(),
+                cliente_id=uuid.uuid4(),
+                profesional_id=uuid.uuid4(),
+                payer_email=None,
+                title="x",
+                amount=amount,
+            )
+        assert raised.value.status == 422
+    assert mp_sandbox.requests("/checkout/preferences") == []
+
+
+# --- POST /payment/create ------------------------------------------------------------------------------
+
+
+def create(client, session, trabajo_id):
+    return client.post(
+        "/api/v1/payment/create", {"trabajo_id": str(trabajo_id)}, content_type=JSON, headers=session.headers
+    )
+
+
+def test_the_client_gets_a_new_preference_for_an_unpaid_trabajo(client, mp_sandbox):
+    cliente = signed_up(client)
+    trabajo = new_checkout(cliente_id=cliente.user_id)
+
+    response = create(client, cliente, trabajo.id)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["trabajo_id"] == str(trabajo.id)
+    assert body["payment_id"] == str(trabajo.checkout.payment_id)
+    assert body["preference_id"] != trabajo.checkout.preference_id
+    assert body["payment_url"].startswith(mp_sandbox.url)
+    keys = [header(r, "X-Idempotency-Key") for r in mp_sandbox.requests("/checkout/preferences", method="POST")]
+    assert keys == [f"checkout:{trabajo.id}:1", f"checkout:{trabajo.id}:2"]
+    payment = Payment.objects.get(trabajo_id=trabajo.id)
+    assert (payment.attempt, payment.preference_id) == (2, body["preference_id"])
+    assert len(published("payments.payment_created.v1", "payments")) == 2
+
+
+def test_after_a_rejected_card_the_client_can_pay_again(client, mp_sandbox):
+    cliente = signed_up(client)
+    trabajo = new_checkout(cliente_id=cliente.user_id)
+    apply_mercadopago(sandbox_pay(mp_sandbox, trabajo, status="rejected"))
+    assert trabajo.payment().status == PaymentStatus.REJECTED
+
+    response = create(client, cliente, trabajo.id)
+
+    assert response.status_code == 200
+    assert trabajo.payment().status == PaymentStatus.PENDING
+
+
+def test_only_the_owner_may_retry_and_only_while_unpaid(client, mp_sandbox):
+    cliente = signed_up(client)
+    otro = signed_up(client)
+    profesional = signed_up(client, rol="PROFESIONAL")
+    trabajo = new_checkout(cliente_id=cliente.user_id)
+
+    assert create(client, otro, trabajo.id).status_code == 404
+    assert create(client, cliente, uuid.uuid4()).status_code == 404
+    assert create(client, profesional, trabajo.id).status_code == 403
+    assert client.post("/api/v1/payment/create", {"trabajo_id": str(trabajo.id)}, content_type=JSON).status_code == 401
+    malformed = client.post(
+        "/api/v1/payment/create", {"trabajo_id": "nope"}, content_type=JSON, headers=cliente.headers
+    )
+    assert malformed.status_code == 422
+    assert "trabajo_id" in malformed.json()["fields"]
+
+    apply_mercadopago(sandbox_pay(mp_sandbox, trabajo))
+    paid = create(client, cliente, trabajo.id)
+    assert paid.status_code == 409
+    assert paid.json()["code"] == "payment_not_retryable"
+    assert len(mp_sandbox.requests("/checkout/preferences", method="POST")) == 1
+
+
+def test_retry_with_mercadopago_down_is_a_503_with_the_error_body(client, mp_sandbox):
+    cliente = signed_up(client)
+    trabajo = new_checkout(cliente_id=cliente.user_id)
+    mp_sandbox.fail_next("/checkout/preferences", count=10, status=500)
+
+    response = create(client, cliente, trabajo.id)
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "payment_provider_unavailable"
+    payment = trabajo.payment()
+    assert (payment.attempt, payment.preference_id) == (1, trabajo.checkout.preference_id)
+
+
+# --- facade: summary and the sandbox's simulated payment -------------------------------------------------
+
+
+def test_payment_summary_tells_the_marketplace_where_the_payment_stands(mp_sandbox):
+    trabajo = new_checkout()
+    assert facade.payment_summary(trabajo_id=uuid.uuid4()) is None
+
+    pending = facade.payment_summary(trabajo_id=trabajo.id)
+    mp_id = sandbox_pay(mp_sandbox, trabajo)
+    apply_mercadopago(mp_id)
+    paid = facade.payment_summary(trabajo_id=trabajo.id)
+
+    assert (pending.status, pending.mercadopago_payment_id, pending.amount) == (
+        PaymentStatus.PENDING,
+        None,
+        trabajo.price,
+    )
+    assert pending.payment_url == trabajo.checkout.payment_url
+    assert (paid.status, paid.mercadopago_payment_id) == (PaymentStatus.APPROVED, mp_id)
+
+
+def test_staff_can_simulate_the_payment_only_against_the_sandbox(mp_sandbox, settings):
+    trabajo = new_checkout()
+
+    facade.simulate_payment(trabajo_id=trabajo.id)
+
+    [paid] = mp_sandbox.payments(external_reference=str(trabajo.id))
+    assert (paid["status"], paid["preference_id"]) == ("approved", trabajo.checkout.preference_id)
+    settings.MERCADOPAGO_SANDBOX = False
+    with pytest.raises(NotFound):
+        facade.simulate_payment(trabajo_id=trabajo.id)
+    settings.MERCADOPAGO_SANDBOX = True
+    with pytest.raises(NotFound):
+        facade.simulate_payment(trabajo_id=uuid.uuid4())
