@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 
 from conectar.marketplace.contracts import Actor
 from conectar.marketplace.models import (
@@ -24,7 +22,7 @@ from conectar.marketplace.models import (
 )
 from conectar.marketplace.services import bans, trabajos
 from conectar.marketplace.workflow import Action
-from conectar.shared.errors import DomainError
+from conectar.platform.admin_actions import action_with_form
 
 
 class ReadOnlyMixin:
@@ -174,14 +172,18 @@ class TrabajoAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Cancelar con reintegro total…", permissions=["staff"])
     def cancel_with_refund(self, request, queryset):
-        return self._staff_action(
+        return action_with_form(
+            self,
             request,
             queryset,
             form_class=CancelForm,
+            action_name="cancel_with_refund",
             title="Cancelar trabajos con reintegro",
             intro="Vas a cancelar estos trabajos; lo pagado vuelve completo al cliente:",
+            items=_trabajo_line,
+            note="Los que no estén en un estado que lo permita quedan sin cambios.",
             submit_label="Cancelar y reintegrar",
-            action_name="cancel_with_refund",
+            verb="cancelaron",
             apply=lambda t, data: trabajos.apply(
                 trabajo_id=t.pk,
                 action=Action.CANCELAR,
@@ -193,14 +195,18 @@ class TrabajoAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Resolver disputa…", permissions=["staff"])
     def resolve_dispute(self, request, queryset):
-        return self._staff_action(
+        return action_with_form(
+            self,
             request,
             queryset,
             form_class=ResolveForm,
+            action_name="resolve_dispute",
             title="Resolver disputas",
             intro="Vas a resolver la disputa de estos trabajos con el mismo reparto:",
+            items=_trabajo_line,
+            note="Los que no estén en disputa quedan sin cambios.",
             submit_label="Resolver",
-            action_name="resolve_dispute",
+            verb="resolvieron",
             apply=lambda t, data: trabajos.apply(
                 trabajo_id=t.pk,
                 action=Action.RESOLVER,
@@ -211,36 +217,10 @@ class TrabajoAdmin(ReadOnlyMixin, admin.ModelAdmin):
             ),
         )
 
-    def _staff_action(self, request, queryset, *, form_class, title, intro, submit_label, action_name, apply):
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done, refused = 0, []
-            for trabajo in queryset:
-                try:
-                    apply(trabajo, form.cleaned_data)
-                except DomainError as exc:
-                    refused.append(f"{trabajo}: {exc.detail}")
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, f"Listo: {done} trabajos.", messages.SUCCESS)
-            if refused:
-                self.message_user(request, "Sin cambios — " + " ".join(refused), messages.WARNING)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "submit_label": submit_label,
-            "action_name": action_name,
-            "opts": self.opts,
-            "queryset": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "marketplace/admin/trabajo_staff_action.html", context)
+
+def _trabajo_line(trabajo: Trabajo) -> str:
+    disputa = f" — disputa: «{trabajo.disputa_motivo}»" if trabajo.disputa_motivo else ""
+    return f"{trabajo} — $ {trabajo.precio_final}{disputa}"
 
 
 @admin.register(Disputa)

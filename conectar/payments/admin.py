@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 
 from conectar.payments.models import (
     LedgerAccount,
@@ -29,6 +27,7 @@ from conectar.payments.models import (
 from conectar.payments.services import alerts, payouts, refunds
 from conectar.payments.services import payments as payment_services
 from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
+from conectar.platform.admin_actions import action_with_form, report
 from conectar.shared.errors import DomainError
 
 
@@ -65,13 +64,6 @@ def _may_change(request, model_name: str) -> bool:
     """Staff actions need the model's change permission (superusers have it), even though the
     admin forms themselves are read-only."""
     return request.user.is_active and request.user.has_perm(f"payments.change_{model_name}")
-
-
-def _report(model_admin, request, done: int, errors: list[str], *, verb: str) -> None:
-    if done:
-        model_admin.message_user(request, f"Se {verb} {done}.", messages.SUCCESS)
-    for error in errors:
-        model_admin.message_user(request, error, messages.ERROR)
 
 
 # --- payments -------------------------------------------------------------------------------------------
@@ -182,28 +174,25 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Marcar como pagadas (transferencia hecha a mano)…", permissions=["mark_paid"])
     def mark_paid(self, request, queryset):
-        form = MarkPaidForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done, errors = 0, []
-            for payout in queryset:
-                try:
-                    payouts.payout_mark_paid(
-                        payout_id=payout.pk, reference=form.cleaned_data["reference"], by=request.user.pk
-                    )
-                    done += 1
-                except DomainError as exc:
-                    errors.append(f"{payout}: {exc.detail}")
-            _report(self, request, done, errors, verb="marcaron como pagadas")
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Marcar transferencias como pagadas",
-            "opts": self.opts,
-            "queryset": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "payments/admin/payout_mark_paid.html", context)
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=MarkPaidForm,
+            action_name="mark_paid",
+            title="Marcar transferencias como pagadas",
+            intro="Confirmás que transferiste estos montos a la cuenta de cobro de cada profesional:",
+            items=lambda p: (
+                f"{p.amount} ARS a {p.destination or '(sin cuenta cargada)'} — trabajo {p.trabajo_id} — "
+                f"{p.get_status_display()}"
+            ),
+            note="Queda registrado en el libro contable y se le avisa al profesional. Las ya pagadas no cambian.",
+            submit_label="Marcar como pagadas",
+            verb="marcaron como pagadas",
+            apply=lambda p, data: payouts.payout_mark_paid(
+                payout_id=p.pk, reference=data["reference"], by=request.user.pk
+            ),
+        )
 
     @admin.action(description="Reintentar las transferencias fallidas", permissions=["retry"])
     def retry(self, request, queryset):
@@ -214,7 +203,7 @@ class PayoutAdmin(ReadOnlyAdmin):
                 done += 1
             except DomainError as exc:
                 errors.append(f"{payout}: {exc.detail}")
-        _report(self, request, done, errors, verb="reintentaron")
+        report(self, request, done, errors, verb="reintentaron")
 
 
 # --- refunds and alerts ---------------------------------------------------------------------------------
@@ -239,7 +228,7 @@ class RefundAdmin(ReadOnlyAdmin):
                 done += 1
             except DomainError as exc:
                 errors.append(f"{refund}: {exc.detail}")
-        _report(self, request, done, errors, verb="reintentaron")
+        report(self, request, done, errors, verb="reintentaron")
 
 
 @admin.register(PaymentAlert)

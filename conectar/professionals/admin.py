@@ -15,17 +15,16 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from conectar.auth_ctx import facade as accounts
+from conectar.platform.admin_actions import action_with_form, apply_each
 from conectar.professionals.contracts import KycStateConflict, KycStatus
 from conectar.professionals.models import KycDecision, KycDocument, Oficio, Professional, ServicioInstant
 from conectar.professionals.selectors import kyc as kyc_selectors
@@ -378,49 +377,30 @@ class ProfessionalAdmin(admin.ModelAdmin):
 
     @admin.action(description="Aprobar la verificación (KYC) de los seleccionados", permissions=["change"])
     def approve_kyc(self, request, queryset):
-        done, skipped = self._decide_each(queryset, lambda p: kyc.kyc_approve(professional_id=p.pk, by=request.user.pk))
-        self._report(request, done, skipped, verb="aprobaron")
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda p: kyc.kyc_approve(professional_id=p.pk, by=request.user.pk),
+            verb="aprobaron",
+        )
 
     @admin.action(description="Rechazar la verificación (KYC) de los seleccionados…", permissions=["change"])
     def reject_kyc(self, request, queryset):
-        form = KycRejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            motivo = form.cleaned_data["motivo"]
-            done, skipped = self._decide_each(
-                queryset, lambda p: kyc.kyc_reject(professional_id=p.pk, by=request.user.pk, motivo=motivo)
-            )
-            self._report(request, done, skipped, verb="rechazaron")
-            return None  # back to the queue
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Rechazar verificaciones",
-            "opts": self.opts,
-            "queryset": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "professionals/admin/kyc_reject_selected.html", context)
-
-    @staticmethod
-    def _decide_each(queryset, decide):
-        done, skipped = [], []
-        for professional in queryset:
-            try:
-                decide(professional)
-            except KycStateConflict:
-                skipped.append(professional)
-            else:
-                done.append(professional)
-        return done, skipped
-
-    def _report(self, request, done, skipped, *, verb: str) -> None:
-        if done:
-            self.message_user(request, f"Se {verb} {len(done)} verificaciones.", messages.SUCCESS)
-        if skipped:
-            names = ", ".join(str(p) for p in skipped)
-            self.message_user(request, f"No estaban en revisión (sin cambios): {names}.", messages.WARNING)
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=KycRejectForm,
+            action_name="reject_kyc",
+            title="Rechazar verificaciones",
+            intro="Vas a rechazar la verificación de identidad de:",
+            items=lambda p: f"{p} — {p.estado_verificacion}",
+            note="Los que no estén en revisión quedan sin cambios. Todos reciben el mismo motivo.",
+            submit_label="Rechazar",
+            verb="rechazaron",
+            apply=lambda p, data: kyc.kyc_reject(professional_id=p.pk, by=request.user.pk, motivo=data["motivo"]),
+        )
 
 
 def _error_text(exc) -> str:
