@@ -219,3 +219,22 @@ def test_time_moves_unpaid_and_delivered_trabajos(client):
     assert states[delivered_fresh.pk] == E.ENTREGADO
     assert TrabajoHistory.objects.get(trabajo_id=delivered.pk).actor == Actor.SISTEMA
     assert trabajos.unpaid_expire_due() == 0  # a second sweep finds nothing more
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_each_side_lists_its_own_trabajos_newest_first(client):
+    deal, other = new_deal(client), new_deal(client, nombre="Otro")
+    older, newer = trabajo_in(deal, E.PAGADO_EN_ESCROW), trabajo_in(deal, E.LIBERADO)
+    trabajo_in(other, E.ENTREGADO)
+    mine = client.get("/api/v1/cliente/trabajos", headers=deal.cliente.headers).json()
+    assert [t["id"] for t in mine] == [str(newer.pk), str(older.pk)]
+    assert mine[0]["acciones_disponibles"] == []  # LIBERADO: nothing left to do
+    assert mine[1]["acciones_disponibles"] == ["finalizar", "cancelar", "abrir_disputa"]
+    theirs = client.get("/api/v1/professional/trabajos", {"limit": 1}, headers=deal.pro.headers).json()
+    assert [t["id"] for t in theirs] == [str(newer.pk)]
+    page_two = client.get("/api/v1/professional/trabajos", {"limit": 1, "page": 2}, headers=deal.pro.headers).json()
+    assert [t["id"] for t in page_two] == [str(older.pk)]
+    # each route is for its own role
+    assert client.get("/api/v1/cliente/trabajos", headers=deal.pro.headers).status_code == 403
+    assert client.get("/api/v1/professional/trabajos", headers=deal.cliente.headers).status_code == 403
+    assert client.get("/api/v1/cliente/trabajos", {"limit": 51}, headers=deal.cliente.headers).status_code == 422
