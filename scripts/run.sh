@@ -20,6 +20,9 @@ if [ -z "${MERCADOPAGO_ACCESS_TOKEN:-}" ]; then
   export MERCADOPAGO_ACCESS_TOKEN=TEST-local-sandbox
   export MERCADOPAGO_WEBHOOK_SECRET=${MERCADOPAGO_WEBHOOK_SECRET:-local-sandbox-webhook-secret}
   export MERCADOPAGO_SANDBOX=true
+  # Payouts go out through the sandbox's Money Out too, so the demo shows "transferencia enviada"
+  # (a professional without a valid CBU/CVU/alias gets a failed payout staff can see and retry).
+  export PAYOUT_PROVIDER=${PAYOUT_PROVIDER:-mercadopago}
   export PUBLIC_API_URL=${PUBLIC_API_URL:-http://127.0.0.1:$PORT}
 fi
 

@@ -69,6 +69,7 @@ def test_the_queue_lists_professionals_in_review_oldest_first(client, admin):
     assert response.status_code == 200
     queue = response.json()
     assert [p["professional_id"] for p in queue] == [first.id, second.id]
+    assert [p["id"] for p in queue] == [first.id, second.id]  # API.md's name for the profile id
     assert [p["nombre"] for p in queue] == ["Primera", "Segunda"]
     entry = queue[0]
     assert entry["estado_verificacion"] == "EN_REVISION"

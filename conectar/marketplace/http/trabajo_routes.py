@@ -162,7 +162,7 @@ def trabajo_resena(request, trabajo_id: UUID, payload: ResenaIn):
             "profesional_total_resenas": summary.total_resenas if summary else 0,
             "mensaje": "¡Gracias! Tu reseña se publica cuando la otra parte deje la suya o cierre el plazo."
             if resena.publicada_at is None
-            else "¡Gracias! Las reseñas de los dos ya están publicadas.",
+            else "¡Gracias! Las reseñas de los dos ya están publicadas; el promedio se actualiza en unos segundos.",
         },
     )
 

@@ -60,6 +60,7 @@ class KycDocumentOut(Schema):
 
 
 class KycStatusOut(Schema):
+    id: UUID = Field(description="the professional's profile id (API.md), as in /admin/kyc/approve/{id}")
     professional_id: UUID
     usuario_id: UUID
     nombre: str

@@ -147,6 +147,11 @@ class KycStatusView:
     submission: int
     documentos: list[KycDocumentView]
 
+    @property
+    def id(self) -> UUID:
+        """API.md names a professional's profile `id` everywhere; `professional_id` is kept too."""
+        return self.professional_id
+
 
 def current_documents(professional: Professional) -> list[KycDocument]:
     """The documents of the latest submission (the ones staff review), in upload order. Uses the
