@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ninja",
+    "corsheaders",
     "channels",
     "conectar.platform",
     "conectar.platform.eventbus",
@@ -55,9 +56,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "conectar.platform.request_id.RequestIdMiddleware",
-    "conectar.platform.http_errors.BodyLimitMiddleware",
+    "conectar.platform.metrics.middleware.MetricsMiddleware",  # times everything below, by route
     "django.middleware.security.SecurityMiddleware",
+    "conectar.platform.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "conectar.platform.ratelimit.RateLimitMiddleware",
+    "conectar.platform.http_errors.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,7 +201,6 @@ SIMPLE_JWT = {
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=60 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
-INTERNAL_SERVICE_KEYS = env.list("INTERNAL_SERVICE_KEYS", default=[])
 
 # --- Identity -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -233,6 +237,144 @@ CIRCUIT_BREAKERS = {
         "reset_timeout": env.float("CIRCUIT_BREAKER_RESET_SECONDS", default=30.0),
     },
 }
+
+
+# --- Gateway hardening: rate limits, CORS, security headers, service keys (ARCHITECTURE.md § Gateway) ---
+# Rate limits (conectar.platform.ratelimit): a token bucket per caller (the user of a valid access
+# token, else the client IP) and class: "<limit>/<window seconds>", refilled continuously. RULES is
+# the one table from requests to classes: (method, path prefix, content-type prefix, class), first
+# match wins; what no rule matches (health, metrics, static files) is not limited. Redis down: fail
+# open, counted in conectar_ratelimit_redis_errors_total. Off in the test settings by default.
+def _rate(name: str, default: str) -> dict:
+    limit, _, window = (env.str(f"RATELIMIT_{name.upper()}", default="") or default).partition("/")
+    return {"limit": int(limit), "window": float(window)}
+
+
+RATELIMIT = {
+    "ENABLED": env.bool("RATELIMIT_ENABLED", default=CONECTAR_ENV != "test"),
+    "REDIS_URL": env.str("RATELIMIT_REDIS_URL", default="") or REDIS_URL,
+    "REDIS_TIMEOUT_SECONDS": env.float("RATELIMIT_REDIS_TIMEOUT_SECONDS", default=0.25),
+    # Reverse proxies in front of the app that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+    "TRUSTED_PROXY_COUNT": env.int("TRUSTED_PROXY_COUNT", default=0),
+    "CLASSES": {
+        "auth": _rate("auth", "10/60"),  # login, registration
+        "password_reset": _rate("password_reset", "5/900"),
+        "upload": _rate("upload", "20/60"),  # any multipart body
+        "search": _rate("search", "60/60"),
+        "internal": _rate("internal", "1200/60"),  # service-to-service routes and provider webhooks
+        "default": _rate("default", "300/60"),
+    },
+    "RULES": [
+        ("POST", "/api/v1/auth/login", "", "auth"),
+        ("POST", "/api/v1/auth/register", "", "auth"),
+        ("POST", "/admin/login/", "", "auth"),
+        ("POST", "/api/v1/auth/forgot-password", "", "password_reset"),
+        ("POST", "/api/v1/auth/reset-password", "", "password_reset"),
+        ("*", "/api/v1/internal/", "", "internal"),
+        ("POST", "/api/v1/notify/push", "", "internal"),
+        ("POST", "/api/v1/notify/email", "", "internal"),
+        ("POST", "/api/v1/notify/sms", "", "internal"),
+        ("POST", "/api/v1/webhook/", "", "internal"),
+        ("POST", "/api/v1/payment/webhook/", "", "internal"),
+        ("*", "/api/", "multipart/form-data", "upload"),
+        ("GET", "/api/v1/search/", "", "search"),
+        ("*", "/api/", "", "default"),
+    ],
+}
+# While the limiter's Redis fails, its breaker skips it (no timeout per request); retried after this.
+CIRCUIT_BREAKERS["ratelimit"] = {
+    "fail_max": env.int("RATELIMIT_BREAKER_FAIL_MAX", default=3),
+    "reset_timeout": env.float("RATELIMIT_BREAKER_RESET_SECONDS", default=5.0),
+}
+
+# Service-to-service keys (conectar.platform.service_auth): "name:key" per calling service
+# ("marketplace:…,payments:…"; a bare "key" still works as an unnamed caller), presented in
+# X-Service-Key / X-API-Key or as an HMAC signature whose timestamp may be this far from our clock.
+INTERNAL_SERVICE_KEYS = env.list("INTERNAL_SERVICE_KEYS", default=[])
+SERVICE_AUTH_MAX_SKEW_SECONDS = env.int("SERVICE_AUTH_MAX_SKEW_SECONDS", default=300)
+
+# CORS (django-cors-headers): only the allow-listed origins, API paths only; no cookies (bearer tokens).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[]) or [FRONTEND_URL]
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+    "x-requested-with",
+)
+CORS_EXPOSE_HEADERS = (
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "X-Request-ID",
+    "X-Next-Cursor",
+)
+CORS_PREFLIGHT_MAX_AGE = 600
+
+# Security headers (Django's SecurityMiddleware and XFrameOptionsMiddleware). Production defaults
+# assume TLS ends at a proxy that sets X-Forwarded-Proto; a plain-HTTP local stack turns
+# SECURE_SSL_REDIRECT and SECURE_COOKIES off (docker/compose.yml does).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=PRODUCTION) else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]  # probes and scrapes from inside the network
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (conectar.platform.security_headers): (path prefix, policy), first match
+# wins; {nonce} is a fresh value per response. Admin shows KYC images from the file storage's origin.
+_media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])
+if STORAGE_BACKEND == "s3" and not _media_origins:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _media_origins = ["/".join(_endpoint.split("/")[:3])] if _endpoint else ["https://*.amazonaws.com"]
+    if env.str("AWS_S3_CUSTOM_DOMAIN", default=""):
+        _media_origins.append("https://" + env.str("AWS_S3_CUSTOM_DOMAIN"))
+CONTENT_SECURITY_POLICIES = [
+    (
+        "/api/v1/docs",  # Swagger UI: its static files, its one inline script by nonce, the schema
+        "; ".join(
+            [
+                "default-src 'none'",
+                "script-src 'self' 'nonce-{nonce}'",
+                "style-src 'self' 'unsafe-inline'",
+                "img-src 'self' data:",
+                "connect-src 'self'",
+                "font-src 'self'",
+                "base-uri 'none'",
+                "form-action 'none'",
+                "frame-ancestors 'none'",
+            ]
+        ),
+    ),
+    (
+        "/admin/",
+        "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self' 'unsafe-inline'",
+                " ".join(["img-src 'self' data:", *_media_origins]),
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+            ]
+        ),
+    ),
+    ("/api/", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),  # JSON
+]
 
 # --- Marketplace rules (DOMAIN.md § Oferta, § Trabajo, § Reviews) ---------------------------------
 MARKETPLACE = {
@@ -358,6 +500,24 @@ LANGUAGE_CODE = "es-ar"
 TIME_ZONE = "America/Argentina/Buenos_Aires"
 USE_I18N = True
 USE_TZ = True
+
+# --- Metrics (Prometheus) and tracing (OpenTelemetry): conectar.platform.metrics, .tracing --------------
+# GET /metrics is open outside production; in production only to `Authorization: Bearer
+# <METRICS_TOKEN>` or to peers inside METRICS_ALLOWED_NETWORKS (CIDRs), else 404 (nobody, with neither).
+# Pre-forking servers also need PROMETHEUS_MULTIPROC_DIR in the environment (see the package's docstring).
+import ipaddress
+
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(cidr, strict=False)) for cidr in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+]
+# A Celery worker serves its own metrics (its prefork children's, through PROMETHEUS_MULTIPROC_DIR)
+# over HTTP on this port; 0 leaves it off. Bind 0.0.0.0 only on a private network (containers).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
+# Tracing is off (nothing instrumented) unless an OTLP/HTTP collector is given, e.g. http://otel:4318.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="conectar")
 
 # --- Logging: structured JSON, request id in every line ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

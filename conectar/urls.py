@@ -4,11 +4,13 @@ from django.urls import include, path, re_path
 
 from conectar.platform import health
 from conectar.platform.media import PUBLIC_MEDIA_PATTERN, serve_public_media
+from conectar.platform.metrics.exposition import metrics_view
 
 urlpatterns = [
     path("api/v1/", include("conectar.gateway.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; restricted in production
     path("admin/", admin.site.urls),
 ]
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Roles of the one image. Production splits HTTP (gunicorn, WSGI) from WebSockets (daphne, ASGI).
 set -e
+# Multiprocess metrics files of an earlier run of this container would be added to this one's.
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then rm -rf "$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$PROMETHEUS_MULTIPROC_DIR"; fi
 case "$1" in
-  web)       exec gunicorn conectar.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_WORKERS:-2}" --access-logfile - ;;
+  web)       exec gunicorn -c python:conectar.platform.metrics.gunicorn conectar.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_WORKERS:-2}" --access-logfile - ;;
   websocket) exec daphne -b 0.0.0.0 -p 8001 conectar.asgi:application ;;
   worker)    exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" ;;
   beat)      exec celery -A conectar beat --loglevel=INFO --schedule /tmp/celerybeat-schedule ;;

@@ -7,18 +7,27 @@ revocation, banned accounts) holds on Ninja routes too, with no second implement
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from ninja.security import HttpBearer
+from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.settings import api_settings
 
+from conectar.platform.service_auth import ServiceCaller, authenticate_service, key_owner
 from conectar.shared.errors import PermissionDenied
+
+__all__ = [
+    "AccessTokenBearer",
+    "Principal",
+    "RoleBearer",
+    "ServiceCaller",
+    "ServiceKey",
+    "ServiceKeyAuthentication",
+    "service_key_is_valid",
+]
 
 
 @dataclass(frozen=True)
@@ -72,39 +81,34 @@ class RoleBearer(AccessTokenBearer):
         return principal
 
 
-@dataclass(frozen=True)
-class ServiceCaller:
-    """Another service, authenticated by its key (internal routes)."""
-
-    is_authenticated = True
-    is_staff = False
-    pk = None
-    role = "SERVICE"
-
-
-SERVICE_KEY_HEADERS = ("HTTP_X_SERVICE_KEY", "HTTP_X_API_KEY")  # X-API-Key: the v1 frontend's webhook
-
-
 def service_key_is_valid(presented: str | None) -> bool:
-    if not presented:
-        return False
-    # Constant time, and every configured key is compared, so timing reveals neither which key
-    # nor how much of one matched.
-    results = [hmac.compare_digest(presented.encode(), key.encode()) for key in settings.INTERNAL_SERVICE_KEYS if key]
-    return any(results)
+    """Is this one of the configured internal service keys (compared in constant time)?"""
+    return key_owner(presented) is not None
 
 
 class ServiceKeyAuthentication(BaseAuthentication):
+    """DRF: a service's key header or HMAC signature (`conectar.platform.service_auth`). Wrong, stale
+    or replayed credentials raise the platform's 401 with a detail saying why, as on Ninja routes."""
+
     def authenticate(self, request):
-        presented = next((request.META[h] for h in SERVICE_KEY_HEADERS if request.META.get(h)), None)
-        if presented is None:
-            return None
-        if not service_key_is_valid(presented):
-            raise drf_exceptions.AuthenticationFailed("Clave de servicio inválida.")
-        return ServiceCaller(), None
+        caller = authenticate_service(request)
+        return (caller, None) if caller is not None else None
 
     def authenticate_header(self, request):
         return "X-Service-Key"
+
+
+class ServiceKey(APIKeyHeader):
+    """Ninja: the same service credentials. None when the request carries none (so another scheme of
+    the route, such as the staff bearer, may try); wrong, stale or replayed ones are a 401 at once."""
+
+    param_name = "X-Service-Key"
+
+    def _get_key(self, request):
+        return None  # authenticate() reads every header it needs
+
+    def authenticate(self, request, key):
+        return authenticate_service(request)
 
 
 class ServiceKeyScheme(OpenApiAuthenticationExtension):

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import pybreaker
 from django.conf import settings
 
+from conectar.platform.metrics.breakers import watch
+
 T = TypeVar("T")
 
 
@@ -43,6 +45,7 @@ def breaker(name: str, *, exclude: list | tuple = ()) -> pybreaker.CircuitBreake
                 reset_timeout=config["reset_timeout"],
                 exclude=list(exclude),
             )
+            watch(found)  # conectar_circuit_breaker_state
             _registry[name] = found
         return found
 

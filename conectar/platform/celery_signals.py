@@ -1,11 +1,13 @@
 """Worker hygiene: carry the request id from whoever enqueued a task into its logs and events, and
-manage database connections around each task as Django does around each request."""
+manage database connections around each task as Django does around each request. Task metrics and
+the worker's metrics endpoint hook into the same signals from `conectar.platform.metrics.worker`."""
 
 from __future__ import annotations
 
 from celery import signals
 from django.db import close_old_connections
 
+from conectar.platform.metrics import worker as _worker_metrics  # noqa: F401  (connects its signals)
 from conectar.platform.request_id import bind_request_id, current_request_id, reset_request_id
 
 _HEADER = "request_id"

@@ -1,20 +1,30 @@
-"""Fixed-window counters (lockouts, rate limits): count a hit on several keys and learn each one's
-count and remaining window in a single Redis round trip.
+"""Redis counters, each one round trip: fixed windows (lockouts) and token buckets (rate limits).
 
-Django's cache API would take four round trips per key for the same thing (its `incr` checks
-existence first), which cost logins ~4 ms each here. Without Redis (the development fallback) an
-in-process implementation keeps the same semantics for a single process.
+- Fixed-window counters: count a hit on several keys and learn each one's count and remaining
+  window. Django's cache API would take four round trips per key for the same thing (its `incr`
+  checks existence first), which cost logins ~4 ms each here.
+- Token buckets (GCRA, the "generic cell rate algorithm"): `limit` requests per `period`, refilled
+  continuously, so a burst of `limit` is allowed and then one request every `period / limit`
+  seconds — no doubled burst at a window edge as with fixed windows, and one key of one number per
+  caller instead of a log of timestamps. The decision runs in a Lua script on Redis's own clock
+  (atomic; every web process shares one bucket).
+
+Without Redis (the development fallback) in-process implementations keep the same semantics for a
+single process.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 @dataclass(frozen=True)
@@ -81,3 +91,90 @@ def window_counter() -> RedisWindowCounter | LocalWindowCounter:
     if settings.REDIS_URL:
         return RedisWindowCounter(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2))
     return LocalWindowCounter()
+
+
+# --- token buckets (GCRA) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quota:
+    allowed: bool
+    limit: int
+    remaining: int  # requests still allowed right now
+    retry_after: float  # seconds until one more request is allowed (0 when this one was)
+    reset_after: float  # seconds until the bucket is full again
+
+
+# KEYS[1]: the bucket; ARGV[1]: period in microseconds; ARGV[2]: limit. The key holds the bucket's
+# "theoretical arrival time" (TAT, µs): full when TAT <= now; each request pushes it by period/limit;
+# a request is refused while the pushed TAT would lie more than one period ahead.
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local period = tonumber(ARGV[1])
+local interval = period / tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - period
+if now < allow_at then
+  return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+return {1, math.floor((now - allow_at) / interval + 1e-6), 0, math.ceil(new_tat - now)}
+"""
+_US = 1_000_000
+
+
+def _quota(limit: int, allowed: int, remaining: int, retry_us: float, reset_us: float) -> Quota:
+    return Quota(bool(allowed), limit, int(remaining), retry_us / _US, reset_us / _US)
+
+
+class RedisTokenBucket:
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        self._script = client.register_script(_GCRA)  # EVALSHA; EVAL once if Redis lost the script
+
+    def take(self, key: str, *, limit: int, period: float) -> Quota:
+        result = self._script(keys=[key], args=[int(period * _US), limit])
+        return _quota(limit, *result)
+
+
+class LocalTokenBucket:
+    _PURGE_ABOVE = 10_000  # development only, but no unbounded growth either
+
+    def __init__(self):
+        self._tats: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, *, limit: int, period: float) -> Quota:
+        now, period_us = time.time() * _US, period * _US
+        interval = period_us / limit
+        with self._lock:
+            if len(self._tats) > self._PURGE_ABOVE:
+                self._tats = {k: v for k, v in self._tats.items() if v > now}
+            tat = max(self._tats.get(key, now), now)
+            new_tat = tat + interval
+            allow_at = new_tat - period_us
+            if now < allow_at:
+                return _quota(limit, 0, 0, math.ceil(allow_at - now), math.ceil(tat - now))
+            self._tats[key] = new_tat
+        return _quota(limit, 1, math.floor((now - allow_at) / interval + 1e-6), 0, math.ceil(new_tat - now))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tats.clear()
+
+
+@lru_cache(maxsize=8)
+def token_bucket(redis_url: str, *, timeout: float) -> RedisTokenBucket | LocalTokenBucket:
+    """The buckets at `redis_url` (a client per URL and process), or in-process ones without a URL.
+
+    One immediate retry (a pooled connection Redis closed meanwhile), not redis-py's default of ten
+    with backoff: a caller that fails open wants to know at once."""
+    if redis_url:
+        client = redis.Redis.from_url(
+            redis_url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 1)
+        )
+        return RedisTokenBucket(client)
+    return LocalTokenBucket()

@@ -1,10 +1,13 @@
-"""Structured logs: one JSON object per line, with the request id of whatever caused it."""
+"""Structured logs: one JSON object per line, with the request id of whatever caused it and, when
+tracing is on, the trace and span ids of the span it was logged in."""
 
 from __future__ import annotations
 
 import logging.config
 
 import structlog
+
+from conectar.platform import tracing
 
 
 def _request_id_from_record(logger, method_name, event_dict):
@@ -21,9 +24,23 @@ def _request_id_from_record(logger, method_name, event_dict):
     return event_dict
 
 
+def _trace_ids(logger, method_name, event_dict):
+    """`trace_id`/`span_id` of the current span; absent when tracing is off or nothing is traced."""
+    ids = tracing.current_ids()
+    if ids is not None:
+        event_dict.setdefault("trace_id", ids[0])
+        event_dict.setdefault("span_id", ids[1])
+    else:
+        trace_id = getattr(getattr(event_dict.get("_record"), "request", None), "trace_id", None)
+        if trace_id is not None:  # `django.request` lines: the request span has ended already
+            event_dict.setdefault("trace_id", trace_id)
+    return event_dict
+
+
 _shared_processors = [
     structlog.contextvars.merge_contextvars,
     _request_id_from_record,
+    _trace_ids,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 
 @pytest.fixture
-def eager(settings):
+def eager(settings, celery_worker):
+    # Eager mode means no broker and so no worker; the suite's session worker would otherwise race
+    # the in-process relay for the row (its listener hears the same commit). Stopped here, it is
+    # started again by the `worker` fixture of the next test that needs one.
+    celery_worker.stop(cleanup=False)
     settings.CELERY_TASK_ALWAYS_EAGER = True
     celery_app.conf.task_always_eager = True
     yield

@@ -1,32 +1,19 @@
 """Internal webhook: another service reports a chat infraction (API.md: POST /webhook/chat/infraction,
-authenticated with the service key in `X-API-Key`, as the v1 frontend's webhook sends it)."""
+authenticated with the service key in `X-API-Key`, as the v1 frontend's webhook sends it, or with the
+platform's HMAC service signature)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from ninja import Router, Schema
-from ninja.security import APIKeyHeader
 from pydantic import Field
 
 from conectar.marketplace.services import bans
-from conectar.platform.auth import service_key_is_valid
+from conectar.platform.auth import ServiceKey
 
-
-class ServiceKeyHeader(APIKeyHeader):
-    """The internal service key in `X-API-Key` (the v1 frontend's webhook) or `X-Service-Key`: a
-    missing or wrong key is a 401 before the body is read."""
-
-    param_name = "X-API-Key"
-
-    def _get_key(self, request):
-        return request.headers.get("X-API-Key") or request.headers.get("X-Service-Key")
-
-    def authenticate(self, request, key):
-        return "service" if service_key_is_valid(key) else None
-
-
-router = Router(tags=["internal"], auth=ServiceKeyHeader())
+# The platform's service credentials: a key in `X-API-Key` / `X-Service-Key`, or an HMAC signature.
+router = Router(tags=["internal"], auth=ServiceKey())
 
 
 class InfractionIn(Schema):

@@ -1,7 +1,8 @@
 """Internal routes (API.md § notifications): other services send a push, an e-mail or an SMS.
 
-Authenticated with the internal service key in `X-Service-Key` (or `X-API-Key`): a missing or wrong
-key is a 401 before the body is read. Two bodies: `{user_id, template, data}` (the person's
+Authenticated with the platform's service credentials (a key in `X-Service-Key` or `X-API-Key`, or
+an HMAC signature; `conectar.platform.service_auth`): missing or wrong ones are a 401 before the body
+is read. Two bodies: `{user_id, template, data}` (the person's
 preferences apply; the template is one of the catalogue's) or raw `{to, subject/title, body}`.
 An `idempotency_key` makes a repeated request notify nobody twice."""
 
@@ -13,30 +14,16 @@ from uuid import UUID
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Router, Schema, Status
-from ninja.security import APIKeyHeader
 from pydantic import Field
 
 from conectar.notifications import facade
 from conectar.notifications.catalogue import RAW_TEMPLATE, tipo_for_template
 from conectar.notifications.contracts import Channel, NotificationDTO, UnknownTemplate
 from conectar.notifications.services.dispatch import e164
-from conectar.platform.auth import service_key_is_valid
+from conectar.platform.auth import ServiceKey
 from conectar.shared.errors import InvalidInput
 
-
-class ServiceKeyHeader(APIKeyHeader):
-    """The internal service key in `X-Service-Key` (or `X-API-Key`)."""
-
-    param_name = "X-Service-Key"
-
-    def _get_key(self, request):
-        return request.headers.get("X-Service-Key") or request.headers.get("X-API-Key")
-
-    def authenticate(self, request, key):
-        return "service" if service_key_is_valid(key) else None
-
-
-router = Router(tags=["notifications (internal)"], auth=ServiceKeyHeader())
+router = Router(tags=["notifications (internal)"], auth=ServiceKey())
 
 REQUIRED = "Este campo es obligatorio."
 

@@ -9,15 +9,14 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from conectar.payments.http.bodies import payment_body, payment_detail_body, payout_body, refund_body
-from conectar.payments.http.internal_auth import ServiceKeyHeader
 from conectar.payments.selectors import payments as payment_selectors
 from conectar.payments.services import checkout, payouts, refunds
-from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer
+from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer, ServiceKey
 from conectar.platform.permissions import ADMIN_ROLE
 from conectar.shared.errors import NotFound
 
 router = Router(tags=["payments"])
-staff_or_service = [ServiceKeyHeader(), RoleBearer(ADMIN_ROLE)]
+staff_or_service = [ServiceKey(), RoleBearer(ADMIN_ROLE)]  # service credentials first, else staff
 IDEMPOTENCY_KEY_MAX = 100
 
 
