@@ -159,7 +159,8 @@ def test_the_signature_covers_the_method_and_the_query(client, route):
     assert passed(route, route.call(client, with_query, path=route.path + "?dry_run=1"))
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+# a few seconds past the ±300 s window: the test and the server read the clock a moment apart
+@pytest.mark.parametrize("skew", [-305, 305, -3600])
 def test_a_timestamp_outside_the_window_is_refused(client, route, skew):
     headers = sign(PAYMENTS_KEY, "POST", route.path, route.raw(), name="payments", timestamp=int(time.time()) + skew)
     response = route.call(client, headers)
