@@ -28,6 +28,7 @@ from conectar.payments.services import alerts, payouts, refunds
 from conectar.payments.services import payments as payment_services
 from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
 from conectar.platform.admin_actions import action_with_form, report
+from conectar.platform.admin_filters import QueueFilter
 from conectar.shared.errors import DomainError
 
 
@@ -111,34 +112,21 @@ class PaymentAdmin(ReadOnlyAdmin):
 # --- payouts --------------------------------------------------------------------------------------------
 
 
-class PayoutQueueFilter(admin.SimpleListFilter):
+class PayoutQueueFilter(QueueFilter):
     """With no choice made: what staff must act on (manual transfers to make, failed payouts)."""
 
     title = "estado"
     parameter_name = "cola"
-    TODO = "por_atender"
+    DEFAULT = "por_atender"
     ALL = "todas"
 
     def lookups(self, request, model_admin):
-        return [(self.TODO, "Por atender (manuales y fallidas)"), *PayoutStatus.choices, (self.ALL, "Todas")]
+        return [(self.DEFAULT, "Por atender (manuales y fallidas)"), *PayoutStatus.choices, (self.ALL, "Todas")]
 
-    def value(self):
-        return super().value() or self.TODO
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        if self.value() == self.TODO:
+    def filter(self, queryset, value):
+        if value == self.DEFAULT:
             return queryset.filter(status__in=[PayoutStatus.PENDING_MANUAL, PayoutStatus.FAILED])
-        return queryset.filter(status=self.value())
+        return queryset.filter(status=value)
 
 
 class MarkPaidForm(forms.Form):

@@ -25,6 +25,7 @@ from django.utils.timesince import timesince
 
 from conectar.auth_ctx import facade as accounts
 from conectar.platform.admin_actions import action_with_form, apply_each
+from conectar.platform.admin_filters import QueueFilter
 from conectar.professionals.contracts import KycStateConflict, KycStatus
 from conectar.professionals.models import KycDecision, KycDocument, Oficio, Professional, ServicioInstant
 from conectar.professionals.selectors import kyc as kyc_selectors
@@ -109,7 +110,7 @@ class OficioAdmin(admin.ModelAdmin):
 # --- KYC review -------------------------------------------------------------------------------------
 
 
-class KycQueueFilter(admin.SimpleListFilter):
+class KycQueueFilter(QueueFilter):
     """By verification state; with no choice made, the review queue (EN_REVISION)."""
 
     title = "verificación (KYC)"
@@ -126,21 +127,8 @@ class KycQueueFilter(admin.SimpleListFilter):
         }
         return [(status.value, label) for status, label in labels.items()] + [(self.ALL, "Todos")]
 
-    def value(self):
-        return super().value() or self.DEFAULT
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        return queryset.filter(estado_verificacion=self.value())
+    def filter(self, queryset, value):
+        return queryset.filter(estado_verificacion=value)
 
 
 class KycRejectForm(forms.Form):
