@@ -12,6 +12,10 @@ test:
 	$(MAKE) lint
 	$(BIN)/pytest
 
+# While developing: everything but the end-to-end (real processes) and browser tests.
+fast-test:
+	$(BIN)/pytest -m "not e2e and not browser"
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -45,7 +45,8 @@ if [ "$local_server" = 1 ]; then
 fi
 # GeoDjango needs GDAL, GEOS and PROJ at run time; python3-venv for the virtualenv.
 apt_install gdal-bin libgeos-c1v5 python3-venv
-[ "$MODE" = test ] && apt_install docker-compose
+# Tests: compose validation, and Debian's Chromium for the browser tests (Playwright drives it).
+[ "$MODE" = test ] && apt_install docker-compose chromium
 
 # --- Redis (tests need a real one; `make run` falls back without it) -------------------------
 if [ "$MODE" = test ] && [ -z "${REDIS_URL:-}" ]; then

@@ -222,7 +222,7 @@ def test_a_prefork_worker_serves_the_task_and_query_metrics_of_its_children(tmp_
                 and value(s, "conectar_celery_tasks_total", task=task, outcome="success") == 4
                 and s
             ),
-            message="four relay tasks counted by the worker's endpoint",
+            message=f"four relay tasks counted by the worker's endpoint (log: {log_path})",
         )
         assert value(samples, "conectar_celery_task_duration_seconds_count", task=task) == 4
         # The children's database queries (the relay reads every outbox) are summed in too.

@@ -84,7 +84,13 @@ class OutboxListener:
 
 
 class OutboxListenerStep(bootsteps.StartStopStep):
-    """Runs the listener in a Celery worker's main process (not in its pool children)."""
+    """Runs the listener in a Celery worker's main process (not in its pool children).
+
+    It starts after the pool has forked its children: a fork while this thread is importing or
+    connecting would hand a child locks (import locks, libpq's) that nobody will ever release,
+    and that child would hang on its first task."""
+
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, parent, **kwargs):
         super().__init__(parent, **kwargs)
