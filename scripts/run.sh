@@ -26,9 +26,24 @@ if [ -z "${MERCADOPAGO_ACCESS_TOKEN:-}" ]; then
   export PUBLIC_API_URL=${PUBLIC_API_URL:-http://127.0.0.1:$PORT}
 fi
 
+# Demo accounts (defaults also in conectar/gateway/demo/credentials.py). The demo data — the
+# cliente, the professional, 200 approved professionals around Buenos Aires, Córdoba and Rosario
+# and 4 waiting in the KYC queue — is loaded once (a re-run creates nothing); DEMO_DATA=0 skips it.
 export ADMIN_EMAIL=${ADMIN_EMAIL:-admin@conectar.local}
 export ADMIN_PASSWORD=${ADMIN_PASSWORD:-Conectar-Admin-2026}
-.venv/bin/python manage.py createadmin
+export DEMO_CLIENTE_EMAIL=${DEMO_CLIENTE_EMAIL:-cliente@conectar.local}
+export DEMO_PROFESIONAL_EMAIL=${DEMO_PROFESIONAL_EMAIL:-profesional@conectar.local}
+export DEMO_PASSWORD=${DEMO_PASSWORD:-Conectar-Demo-2026}
+if [ "${DEMO_DATA:-1}" = "0" ]; then
+  .venv/bin/python manage.py createadmin
+  demo="  Demo data      skipped (DEMO_DATA=0)"
+else
+  .venv/bin/python manage.py seed_demo  # the admin too
+  demo="  Demo cliente   $DEMO_CLIENTE_EMAIL / $DEMO_PASSWORD
+  Demo pro       $DEMO_PROFESIONAL_EMAIL / $DEMO_PASSWORD   (approved, Palermo, with a portfolio)
+  More pros      profesional001@demo.conectar.local … profesional200@demo.conectar.local (approved),
+                 pendiente1@demo.conectar.local … pendiente4@demo.conectar.local (KYC queue), same password"
+fi
 
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
@@ -55,11 +70,14 @@ cat <<TXT
   API docs       http://127.0.0.1:$PORT/api/v1/docs
   OpenAPI        http://127.0.0.1:$PORT/api/v1/schema
   Django admin   http://127.0.0.1:$PORT/admin/
+  KYC queue      http://127.0.0.1:$PORT/admin/professionals/professional/
+  Dev messages   http://127.0.0.1:$PORT/admin/notifications/devmessage/   (or .venv/bin/python manage.py latest_messages -n 10)
   Health         http://127.0.0.1:$PORT/health/ready
   WebSockets     ws://127.0.0.1:$PORT/ws/
   $payments
 
   Demo admin     $ADMIN_EMAIL / $ADMIN_PASSWORD   (Django admin and the API)
+$demo
 
   Ctrl-C stops everything.
 

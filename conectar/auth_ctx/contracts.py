@@ -63,6 +63,16 @@ class RoleCounts:
     admins: int
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """A person created directly rather than through sign-up: demo and fixture data."""
+
+    email: str
+    nombre: str
+    apellido: str
+    role: Role
+
+
 # --- exceptions ---------------------------------------------------------------------------------
 
 

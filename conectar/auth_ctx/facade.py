@@ -6,7 +6,15 @@ from __future__ import annotations
 from uuid import UUID
 
 from conectar.auth_ctx import selectors, services, tokens
-from conectar.auth_ctx.contracts import AccountDTO, AccountPage, Role, RoleCounts, TokenClaims, TokenPair
+from conectar.auth_ctx.contracts import (
+    AccountDTO,
+    AccountPage,
+    NewAccount,
+    Role,
+    RoleCounts,
+    TokenClaims,
+    TokenPair,
+)
 
 
 def get_account(*, user_id: UUID) -> AccountDTO | None:
@@ -47,3 +55,18 @@ def validate_access_token(*, token: str) -> TokenClaims:
     """What a lifted service asks: is this access token good, and whose is it?"""
     account = tokens.account_for(tokens.parse_access(token))
     return TokenClaims(user_id=account.pk, role=Role(account.role), is_active=account.is_active)
+
+
+def ensure_admin(
+    *, email: str, password: str, nombre: str = "Admin", apellido: str = "Conectar"
+) -> tuple[AccountDTO, bool]:
+    """Create a staff admin or make an existing account one (idempotent; an existing password is
+    kept). Returns (account, created)."""
+    account, created = services.admin_ensure(email=email, password=password, nombre=nombre, apellido=apellido)
+    return selectors.to_dto(account), created
+
+
+def seed_accounts(*, people: list[NewAccount], password: str) -> list[tuple[AccountDTO, bool]]:
+    """Demo and fixture data only: the accounts of `people`, created where missing, all sharing one
+    password hashed once (see `services.accounts_seed`). (account, created) per person, in order."""
+    return [(selectors.to_dto(a), created) for a, created in services.accounts_seed(people=people, password=password)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from types import SimpleNamespace
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -26,6 +28,7 @@ from conectar.auth_ctx.contracts import (
     InvalidCredentials,
     InvalidResetToken,
     InvalidToken,
+    NewAccount,
     PasswordChanged,
     PasswordResetRequested,
     Role,
@@ -216,3 +219,47 @@ def admin_ensure(*, email: str, password: str, nombre: str, apellido: str) -> tu
             account.role, account.is_staff, account.is_superuser, account.is_active = Role.ADMIN, True, True, True
             account.save(update_fields=["role", "is_staff", "is_superuser", "is_active", "updated_at"])
     return account, created
+
+
+def accounts_seed(*, people: Sequence[NewAccount], password: str) -> list[tuple[Account, bool]]:
+    """Demo and fixture data: create, in one transaction, the accounts of `people` that do not exist
+    yet (e-mail taken as verified, each announced with UserRegistered like a sign-up); existing ones
+    are returned untouched. Returns (account, created) per person, in order.
+
+    Every new account gets the same password, hashed once: a real hash of the configured hasher
+    that checks like any other, only shared — which demo credentials are anyway — instead of
+    paying the hasher's deliberate cost once per account."""
+    emails = [normalize_email(person.email) for person in people]
+    if len(set(emails)) != len(emails):
+        raise ValueError("the same e-mail twice")
+    if any(person.role not in SELF_SERVICE_ROLES for person in people):
+        raise ValueError("seeded accounts are CLIENTE or PROFESIONAL; admins come from admin_ensure")
+    existing = {account.email: account for account in Account.objects.filter(email__in=emails)}
+    new = [(email, person) for email, person in zip(emails, people, strict=True) if email not in existing]
+    created: dict[str, Account] = {}
+    if new:
+        for email, person in new:
+            _check_password_strength(
+                password, field="password", email=email, nombre=person.nombre, apellido=person.apellido
+            )
+        encoded = make_password(password)
+        try:
+            with transaction.atomic(using=DB):
+                rows = Account.objects.bulk_create(
+                    Account(email=email, role=person.role, password=encoded, email_verified=True)
+                    for email, person in new
+                )
+                for account, (email, person) in zip(rows, new, strict=True):
+                    publish(
+                        UserRegistered(
+                            user_id=account.pk,
+                            email=email,
+                            rol=Role(person.role),
+                            nombre=person.nombre,
+                            apellido=person.apellido,
+                        )
+                    )
+        except IntegrityError as exc:  # someone signed up with one of these e-mails meanwhile
+            raise EmailAlreadyRegistered from exc
+        created = {account.email: account for account in rows}
+    return [(existing.get(email) or created[email], email in created) for email in emails]

@@ -54,6 +54,37 @@ class WorkEligibility:
     reason: str | None  # why not, in Spanish, for the person who tried
 
 
+@dataclass(frozen=True)
+class OficioDTO:
+    id: UUID
+    nombre: str
+    servicio_ids: tuple[UUID, ...]  # its instant services
+
+
+@dataclass(frozen=True)
+class WorkProfile:
+    """What a professional sets up to be found and hired: where, how far, what, for how much, and
+    where the money goes (the routes' profile, oficios, services, location and payout, in one)."""
+
+    latitude: float
+    longitude: float
+    radio_cobertura_km: int
+    oficio_ids: tuple[UUID, ...]
+    servicio_ids: tuple[UUID, ...] = ()
+    acepta_instant: bool = False
+    tarifa_por_hora: Decimal | None = None
+    payout_account: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    """An identity document's bytes; judged by content like any upload."""
+
+    kind: str  # DNI_FRENTE, DNI_DORSO, SELFIE, MATRICULA or OTRO
+    filename: str
+    content: bytes
+
+
 # --- exceptions -------------------------------------------------------------------------------------
 
 

@@ -3,11 +3,33 @@ Keyword-only arguments, DTOs from contracts.py in and out. People by account UUI
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from conectar.professionals.contracts import KycCounts, KycStatus, ProfessionalSummary, WorkEligibility
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from conectar.platform.databases import alias_for
+from conectar.professionals.contracts import (
+    DocumentUpload,
+    KycCounts,
+    KycStatus,
+    NotAProfessional,
+    OficioDTO,
+    ProfessionalSummary,
+    WorkEligibility,
+    WorkProfile,
+)
+from conectar.professionals.selectors import catalogue as catalogue_selectors
+from conectar.professionals.selectors import portfolio as portfolio_selectors
 from conectar.professionals.selectors import profiles
+from conectar.professionals.services import catalogue, kyc, kyc_documents, portfolio, profile_settings
+from conectar.professionals.services import profiles as profile_services
+from conectar.shared.errors import InvalidInput
+
+DB = alias_for("professionals")
+LATITUDE, LONGITUDE, RADIO_KM = (-90, 90), (-180, 180), (1, 500)  # as the routes' schemas (API.md)
 
 
 def kyc_counts() -> KycCounts:
@@ -43,3 +65,102 @@ def payout_account(*, usuario_id: UUID) -> str | None:
 def summary(*, usuario_id: UUID) -> ProfessionalSummary | None:
     professional = profiles.professional_by_account(usuario_id)
     return profiles.to_summary(professional) if professional else None
+
+
+# --- setting professionals up without the routes (demo data, imports) --------------------------------
+
+
+def ensure_catalogue() -> list[OficioDTO]:
+    """The oficio catalogue, with any missing part of the shipped one put back first."""
+    catalogue.catalogue_ensure()
+    return catalogue_selectors.oficios()
+
+
+def ensure_professional(*, usuario_id: UUID, nombre: str, apellido: str) -> ProfessionalSummary:
+    """What the registration event does, for a caller that cannot wait for it (idempotent: the
+    event, when it arrives, finds the professional there)."""
+    with transaction.atomic(using=DB):  # it publishes in its caller's transaction (normally the delivery's)
+        profile_services.professional_create(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
+    # Read back: a just-created instance still holds its field defaults as given (strings).
+    return profiles.to_summary(profiles.professional_by_account(usuario_id))
+
+
+def summaries(*, usuario_ids: list[UUID]) -> dict[UUID, ProfessionalSummary]:
+    return {p.usuario_id: profiles.to_summary(p) for p in profiles.professionals_by_accounts(usuario_ids)}
+
+
+def set_up_work_profile(*, usuario_id: UUID, profile: WorkProfile) -> ProfessionalSummary:
+    """The routes' profile, oficios, instant services, location and payout account, through the same
+    services, in one transaction: nobody sees the professional half set up."""
+    _check_ranges(profile)
+    with transaction.atomic(using=DB):
+        profile_settings.settings_update(
+            usuario_id=usuario_id,
+            radio_cobertura_km=profile.radio_cobertura_km,
+            acepta_instant=profile.acepta_instant,
+            tarifa_por_hora=profile.tarifa_por_hora,
+            clear_tarifa=profile.tarifa_por_hora is None,
+        )
+        profile_settings.oficios_replace(usuario_id=usuario_id, oficio_ids=list(profile.oficio_ids))
+        profile_settings.servicios_replace(usuario_id=usuario_id, servicio_ids=list(profile.servicio_ids))
+        professional = profile_settings.location_set(
+            usuario_id=usuario_id, latitude=profile.latitude, longitude=profile.longitude
+        )
+        if profile.payout_account:
+            professional = profile_settings.payout_account_set(
+                usuario_id=usuario_id, payout_account=profile.payout_account
+            )
+    return profiles.to_summary(professional)
+
+
+def _check_ranges(profile: WorkProfile) -> None:
+    """The bounds the routes' schemas enforce (API.md), for callers that skip the routes."""
+    bounds = {
+        "latitude": (profile.latitude, LATITUDE),
+        "longitude": (profile.longitude, LONGITUDE),
+        "radio_cobertura_km": (profile.radio_cobertura_km, RADIO_KM),
+        "tarifa_por_hora": (profile.tarifa_por_hora, (0, None)),
+    }
+    problems = {
+        name: [f"Tiene que estar entre {low} y {high}." if high is not None else f"No puede ser menor que {low}."]
+        for name, (value, (low, high)) in bounds.items()
+        if value is not None and (value < low or (high is not None and value > high))
+    }
+    if problems:
+        raise InvalidInput(fields=problems)
+
+
+def portfolio_titles(*, usuario_id: UUID) -> list[str]:
+    return portfolio_selectors.item_titles(_own(usuario_id).pk)
+
+
+def add_portfolio_item(*, usuario_id: UUID, titulo: str, descripcion: str, images: Sequence[bytes]) -> UUID:
+    """A portfolio item and its images, each image checked and re-encoded like an upload."""
+    professional_id = _own(usuario_id).pk
+    item = portfolio.portfolio_item_create(professional_id=professional_id, titulo=titulo, descripcion=descripcion)
+    for number, content in enumerate(images, start=1):
+        upload = ContentFile(content, name=f"imagen-{number}")
+        portfolio.portfolio_image_add(professional_id=professional_id, item_id=item["id"], upload=upload)
+    return item["id"]
+
+
+def submit_kyc_documents(*, usuario_id: UUID, documents: Sequence[DocumentUpload]) -> ProfessionalSummary:
+    """As the upload route: documents checked by content, stored privately, off to staff review."""
+    professional = kyc_documents.kyc_documents_submit(
+        usuario_id=usuario_id,
+        files=[ContentFile(d.content, name=d.filename) for d in documents],
+        kinds=[d.kind for d in documents],
+    )
+    return profiles.to_summary(professional)
+
+
+def approve_kyc(*, professional_id: UUID, by: UUID | None) -> ProfessionalSummary:
+    """Staff's decision, as Django admin and the admin route take it (history, events, search)."""
+    return profiles.to_summary(kyc.kyc_approve(professional_id=professional_id, by=by))
+
+
+def _own(usuario_id: UUID):
+    professional = profiles.professional_by_account(usuario_id)
+    if professional is None:
+        raise NotAProfessional
+    return professional

@@ -42,6 +42,10 @@ def items_of(professional_id: UUID) -> QuerySet[PortfolioItem]:
     )
 
 
+def item_titles(professional_id: UUID) -> list[str]:
+    return list(PortfolioItem.objects.filter(professional_id=professional_id).values_list("titulo", flat=True))
+
+
 def image_url(name: str) -> str:
     return default_storage.url(name)
 

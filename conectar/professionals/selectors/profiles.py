@@ -14,6 +14,10 @@ def professional_by_account(usuario_id: UUID) -> Professional | None:
     return Professional.objects.filter(usuario_id=usuario_id).first()
 
 
+def professionals_by_accounts(usuario_ids) -> list[Professional]:
+    return list(Professional.objects.filter(usuario_id__in=list(usuario_ids)))
+
+
 def to_summary(professional: Professional) -> ProfessionalSummary:
     return ProfessionalSummary(
         id=professional.pk,
