@@ -378,10 +378,11 @@ CONTENT_SECURITY_POLICIES = [
 
 # --- Marketplace rules (DOMAIN.md § Oferta, § Trabajo, § Reviews) ---------------------------------
 MARKETPLACE = {
-    "OFERTA_DEFAULT_HOURS": env.int("OFERTA_DEFAULT_HOURS", default=72),
+    # Fractions allowed (0.001 h = 3.6 s) so the end-to-end tests can watch beat expire things.
+    "OFERTA_DEFAULT_HOURS": env.float("OFERTA_DEFAULT_HOURS", default=72.0),
     "OFERTA_MAX_HOURS": env.int("OFERTA_MAX_HOURS", default=24 * 30),
     "OFERTA_MAX_PRICE": env.str("OFERTA_MAX_PRICE", default="100000000.00"),  # ARS; above is absurd
-    "TRABAJO_UNPAID_HOURS": env.int("TRABAJO_UNPAID_HOURS", default=24),
+    "TRABAJO_UNPAID_HOURS": env.float("TRABAJO_UNPAID_HOURS", default=24.0),
     "TRABAJO_AUTO_RELEASE_DAYS": env.int("TRABAJO_AUTO_RELEASE_DAYS", default=7),
     "REVIEW_WINDOW_DAYS": env.int("REVIEW_WINDOW_DAYS", default=14),
 }
@@ -403,7 +404,7 @@ MERCADOPAGO_STATEMENT_DESCRIPTOR = env.str("MERCADOPAGO_STATEMENT_DESCRIPTOR", d
 MERCADOPAGO_SANDBOX = env.bool("MERCADOPAGO_SANDBOX", default=False)
 # Where MercadoPago sends webhooks (our public URL) and where the checkout returns the payer.
 PUBLIC_API_URL = env.str("PUBLIC_API_URL", default="http://127.0.0.1:8000").rstrip("/")
-PAYMENT_EXPIRY_HOURS = env.int("PAYMENT_EXPIRY_HOURS", default=24)
+PAYMENT_EXPIRY_HOURS = env.float("PAYMENT_EXPIRY_HOURS", default=24.0)  # fractions allowed (tests)
 PAYOUT_PROVIDER = env.str("PAYOUT_PROVIDER", default="manual")  # manual | mercadopago
 PAYOUT_MAX_ATTEMPTS = env.int("PAYOUT_MAX_ATTEMPTS", default=6)
 # Payout and refund retries after MercadoPago faults: exponential backoff from this base (jittered,

@@ -33,19 +33,31 @@ def profile_create(*, user_id: UUID, nombre: str, apellido: str) -> Profile:
     return profile
 
 
+def _locked_profile(user_id: UUID) -> Profile:
+    """The profile, row-locked. If the registration event has not made it yet, it is started here
+    with empty names; the event's handler may be inserting it at this very moment, so the insert
+    keeps whichever row came first (ON CONFLICT DO NOTHING) instead of failing."""
+    profile = Profile.objects.select_for_update().filter(pk=user_id).first()
+    if profile is None:
+        Profile.objects.bulk_create([Profile(pk=user_id, nombre="", apellido="")], ignore_conflicts=True)
+        profile = Profile.objects.select_for_update().get(pk=user_id)
+    return profile
+
+
 def profile_update(*, user_id: UUID, changes: dict) -> Profile:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     with transaction.atomic(using=DB):
-        profile = Profile.objects.select_for_update().filter(pk=user_id).first()
-        if profile is None:  # the registration event is still on its way: start the profile here
-            profile = Profile(pk=user_id, nombre="", apellido="")
+        profile = _locked_profile(user_id)
         changed = tuple(sorted(k for k, v in changes.items() if getattr(profile, k) != (v or "")))
         for field, value in changes.items():
             setattr(profile, field, value or "")
+        # Names not sent may still be empty (the registration event fills them): only what the
+        # person sent is validated for blankness.
+        unsent_names = [name for name in ("nombre", "apellido") if name not in changes]
         try:
-            profile.full_clean()
+            profile.full_clean(exclude=unsent_names)
         except ValidationError as exc:
             raise InvalidInput(fields=exc.message_dict) from exc
         profile.save()
@@ -68,9 +80,7 @@ def avatar_set(*, user_id: UUID, image: CleanImage) -> Profile:
     name = default_storage.save(f"avatars/{user_id}/{uuid.uuid4().hex}.{image.extension}", ContentFile(image.content))
     try:
         with transaction.atomic(using=DB):
-            profile = Profile.objects.select_for_update().filter(pk=user_id).first()
-            if profile is None:
-                profile = Profile(pk=user_id, nombre="", apellido="")
+            profile = _locked_profile(user_id)
             previous = profile.avatar
             profile.avatar = name
             profile.save()

@@ -77,6 +77,17 @@ def test_bad_oferta_terms_are_422_and_store_nothing(client, field, value):
     assert not Oferta.objects.exists()
 
 
+def test_the_configured_default_life_may_be_a_fraction_of_an_hour(client, settings):
+    """The 1-hour floor binds what the professional chooses, not the configured default (the
+    end-to-end tests run ofertas that live seconds)."""
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "OFERTA_DEFAULT_HOURS": 0.5}
+    deal = new_deal(client)
+    response = offer(client, deal)
+    assert response.status_code == 201, response.content
+    oferta = Oferta.objects.get(pk=response.json()["id"])
+    assert oferta.expira_en - oferta.created_at == timedelta(minutes=30)
+
+
 def test_a_client_cannot_make_ofertas_and_a_professional_cannot_accept_them(client):
     deal = new_deal(client)
     body = {

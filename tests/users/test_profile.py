@@ -1,8 +1,13 @@
+import threading
+
 import pytest
+from django.db import connections, transaction
 from django.test import Client
 
+from conectar.users import services
 from conectar.users.models import Profile
-from tests.support.accounts import register, signed_up
+from tests.support.accounts import access_token_for, bearer, register, signed_up
+from tests.support.events import deliver_outbox
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -46,6 +51,58 @@ def test_an_update_before_the_registration_event_starts_the_profile(client):
     )
     assert response.status_code == 200
     assert Profile.objects.get(pk=me.user_id).nombre == "Beto"
+
+
+def test_a_phone_sent_before_the_registration_event_keeps_the_names_coming(client):
+    """The app sets the phone right after sign-up, often before the registration event is handled."""
+    me = signed_up(client, nombre="Carla", apellido="Suárez")
+    response = client.put(
+        "/api/v1/users/me", {"telefono": "+54 9 11 5555-0101"}, content_type="application/json", headers=me.headers
+    )
+    assert response.status_code == 200, response.content
+    deliver_outbox()  # now the registration event arrives
+    profile = Profile.objects.get(pk=me.user_id)
+    assert (profile.nombre, profile.apellido, profile.telefono) == ("Carla", "Suárez", "+54 9 11 5555-0101")
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_phone_sent_while_the_registration_event_inserts_the_profile(django_user_model):
+    """The event's handler inserts the profile in its own transaction while the person's update is
+    starting it too: the update waits for that row and changes it, instead of failing (500)."""
+    account = django_user_model.objects.create_user("carla@example.com", "Tornillo-Azul-2024")  # no event
+    inserted, handler_done = threading.Event(), threading.Event()
+
+    def handler():  # the registration handler, its transaction held open until the update waits on it
+        with transaction.atomic(using="users"):
+            services.profile_create(user_id=account.pk, nombre="Carla", apellido="Suárez")
+            inserted.set()
+            wait_until(_an_update_waits_on_a_lock, timeout=10, message="the update waiting on the new row")
+        connections.close_all()
+        handler_done.set()
+
+    thread = threading.Thread(target=handler)
+    thread.start()
+    assert inserted.wait(10)
+    response = Client().put(
+        "/api/v1/users/me",
+        {"telefono": "+54 9 11 5555-0101"},
+        content_type="application/json",
+        headers=bearer(access_token_for(account)),
+    )
+    thread.join()
+    assert handler_done.is_set()
+    assert response.status_code == 200, response.content
+    profile = Profile.objects.get(pk=account.pk)
+    assert (profile.nombre, profile.apellido, profile.telefono) == ("Carla", "Suárez", "+54 9 11 5555-0101")
+
+
+def _an_update_waits_on_a_lock() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            [connections["users"].settings_dict["NAME"]],
+        )
+        return cursor.fetchone()[0] > 0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,47 @@
+"""The e2e system is started once for this package (starting processes costs seconds); every test
+makes its own people. What is not a person's step — the oficio catalogue (a data migration the
+transactional flush empties) and a staff account — is made directly in the test databases."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+import conectar.settings as product_settings
+from tests.e2e import journey, system
+from tests.support.professionals import oficio
+
+
+@pytest.fixture(scope="package")
+def e2e(django_db_setup, django_db_blocker, celery_worker):
+    # The suite's own worker shares the broker's Redis db and listens to the same outboxes: it would
+    # take the e2e system's work with its own settings. Stopped here like the eager event-bus test
+    # does; the `worker` fixture starts it again for the next test that needs it.
+    celery_worker.stop(cleanup=False)
+    broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    broker.flushdb()
+    with django_db_blocker.unblock():
+        running = system.start()
+    yield running
+    running.stop()
+    broker.flushdb()  # nothing of the e2e system's left for the suite's worker
+
+
+@pytest.fixture
+def api(e2e, transactional_db):
+    oficio("Plomero")  # seeds the catalogue again after the previous test's flush
+    client = journey.Api(e2e)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def staff(api, django_user_model, settings) -> journey.Person:
+    # Hashed as the web server checks it (the test settings hash with MD5 for speed).
+    settings.PASSWORD_HASHERS = product_settings.PASSWORD_HASHERS
+    email = f"staff.{uuid.uuid4().hex[:8]}@conectar.test"
+    django_user_model.objects.create_superuser(email, journey.PASSWORD)
+    return journey.staff_login(api, email)

@@ -1,0 +1,278 @@
+"""The whole system as real processes on this machine, as `make run` starts it: the web server
+(daphne: HTTP + WebSocket), a Celery worker, Celery beat and the MercadoPago sandbox, plus a second
+web server whose deadlines are seconds long (oferta life, unpaid trabajo, checkout expiry) for the
+expiry paths. The notification providers' stand-ins are HTTP servers inside the test process.
+
+Every process uses pytest-django's test databases and this session's Redis dbs, runs in its own
+process group (killed whole on stop) and writes its log to test-artifacts/e2e/<name>.log."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+
+from tests.support.standins import GoogleStandIn, SendGridStandIn, TwilioStandIn
+from tests.support.waiting import wait_until
+from tests.support.worker import test_database_env
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = ROOT / "test-artifacts" / "e2e"
+BIN = Path(sys.executable).parent
+WEBHOOK_SECRET = "e2e-webhook-secret"
+ACCESS_TOKEN = "TEST-e2e-sandbox-access-token"
+FRONTEND_URL = "http://127.0.0.1:3000"
+START_TIMEOUT = 60.0
+# The short-fuse web server's deadlines, in hours: 0.001 h = 3.6 s.
+SHORT_HOURS = "0.001"
+# Beat's sweeps: time's effects (expiries) within a second; the safety nets (outbox relay, due
+# refunds and payouts, pending notifications) every few seconds.
+SWEEPS = {
+    "MARKETPLACE_SWEEP_INTERVAL_SECONDS": "1",
+    "EVENTBUS_RELAY_INTERVAL_SECONDS": "2",
+    "PAYMENTS_SWEEP_SECONDS": "2",
+    "NOTIFY_SWEEP_INTERVAL_SECONDS": "2",
+}
+
+
+class Process:
+    """One subprocess in its own process group, with its output in a log file."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = ()):
+        self.name = name
+        self.log_path = LOGS / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        self.popen = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: terminate() reaches Celery's children too
+            pass_fds=pass_fds,
+        )
+
+    @property
+    def log(self) -> str:
+        return str(self.log_path.relative_to(ROOT))
+
+    def text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, predicate, *, what: str, timeout: float = START_TIMEOUT):
+        """Poll `predicate()` until truthy; fail naming this process's log if it exits or time runs out."""
+
+        def check():
+            if self.popen.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.popen.returncode}; see {self.log}")
+            return predicate()
+
+        return wait_until(check, timeout=timeout, interval=0.1, message=f"{what} (see {self.log})")
+
+    def terminate(self) -> None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+
+    def wait(self) -> None:
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+        self._log.close()
+
+
+def _listening_socket() -> socket.socket:
+    """A bound, listening socket on a free port; the web server adopts it (no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class Providers:
+    """The stand-ins of FCM, SendGrid and Twilio (their SDKs are pointed at them)."""
+
+    google: GoogleStandIn = field(default_factory=GoogleStandIn)
+    sendgrid: SendGridStandIn = field(default_factory=SendGridStandIn)
+    twilio: TwilioStandIn = field(default_factory=TwilioStandIn)
+    started: bool = False
+
+    def start(self) -> dict[str, str]:
+        for standin in (self.google, self.sendgrid, self.twilio):
+            standin.start()
+        self.started = True
+        return {
+            "NOTIFY_CHANNELS": "push,email,sms",
+            "FCM_SERVICE_ACCOUNT": json.dumps(self.google.new_service_account()),
+            "FCM_BASE_URL": self.google.url,
+            "SENDGRID_API_KEY": self.sendgrid.api_key,
+            "SENDGRID_BASE_URL": self.sendgrid.url,
+            "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
+            "TWILIO_FROM_NUMBER": "+15005550006",
+            "TWILIO_BASE_URL": self.twilio.url,
+            "NOTIFY_RETRY_BACKOFF_SECONDS": "0.2",
+            "NOTIFY_RETRY_BACKOFF_MAX_SECONDS": "1",
+        }
+
+    def stop(self) -> None:
+        if self.started:  # a server that never served would wait forever in shutdown()
+            for standin in (self.google, self.sendgrid, self.twilio):
+                standin.stop()
+            self.started = False
+
+
+@dataclass
+class System:
+    web_url: str
+    short_fuse_url: str  # the same system, but ofertas, unpaid trabajos and checkouts last seconds
+    sandbox_url: str
+    providers: Providers
+    processes: dict[str, Process]
+    workdir: Path  # media, private KYC files, beat's schedule
+
+    @property
+    def logs(self) -> str:
+        """Where to look when a step times out."""
+        return ", ".join(p.log for p in self.processes.values())
+
+    def ws_url(self, path: str) -> str:
+        return self.web_url.replace("http://", "ws://", 1) + path
+
+    def stop(self) -> None:
+        for process in self.processes.values():  # all at once: each takes a moment to shut down
+            process.terminate()
+        for process in self.processes.values():
+            process.wait()
+        self.providers.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _environment(*, sandbox_url: str, web_url: str, providers: dict[str, str], workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        **test_database_env(),
+        **providers,
+        **SWEEPS,
+        "DJANGO_SETTINGS_MODULE": "conectar.settings",  # the product's settings, not the test module
+        "CONECTAR_ENV": "test",  # no rate limits: every request of the suite comes from 127.0.0.1
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,  # straight to Redis, not the suite's proxy
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(workdir / "beat-schedule"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "KYC_ROOT": str(workdir / "kyc"),
+        "FRONTEND_URL": FRONTEND_URL,
+        "PUBLIC_API_URL": web_url,  # MercadoPago's webhooks come here
+        "MERCADOPAGO_BASE_URL": sandbox_url,
+        "MERCADOPAGO_ACCESS_TOKEN": ACCESS_TOKEN,
+        "MERCADOPAGO_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "MERCADOPAGO_SANDBOX": "true",
+        "MERCADOPAGO_RETRY_BACKOFF_SECONDS": "0.05",
+        "PAYOUT_PROVIDER": "mercadopago",  # Money Out through the sandbox, as `make run` does
+        "PAYMENTS_RETRY_BACKOFF_SECONDS": "0.2",
+        "EVENTBUS_RETRY_BACKOFF_SECONDS": "0.2",
+        "EVENTBUS_RETRY_BACKOFF_MAX_SECONDS": "2",
+    }
+
+
+def _url(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _web(name: str, sock: socket.socket, env: dict[str, str]) -> Process:
+    """daphne serving conectar.asgi on the already bound `sock`. Each of its threads would keep a
+    connection per context database (~20 in all); closed after each request instead, so the
+    suite stays well inside PostgreSQL's max_connections."""
+    fd = sock.fileno()
+    cmd = [str(BIN / "daphne"), "--fd", str(fd), "--access-log", "-", "conectar.asgi:application"]
+    try:
+        return Process(name, cmd, {**env, "DB_CONN_MAX_AGE": "0"}, pass_fds=(fd,))
+    finally:
+        sock.close()  # the child holds its own copy
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/live", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def start() -> System:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="conectar-e2e-"))
+    processes: dict[str, Process] = {}
+    providers = Providers()
+    try:
+        sandbox = Process(
+            "sandbox",
+            [sys.executable, "-m", "conectar.payments.sandbox", "--port", "0", "--webhook-secret", WEBHOOK_SECRET],
+            {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+        )
+        processes["sandbox"] = sandbox
+        found = sandbox.wait_for(
+            lambda: re.search(r"listening on (http://\S+)", sandbox.text()), what="the MercadoPago sandbox listening"
+        )
+        sandbox_url = found.group(1)
+
+        provider_env = providers.start()
+        # Each web server must know its own URL before it starts (MercadoPago's webhooks and the
+        # checkout's return go there), so it adopts a socket bound here.
+        web_sock, short_sock = _listening_socket(), _listening_socket()
+        web_url, short_url = _url(web_sock), _url(short_sock)
+        env = _environment(sandbox_url=sandbox_url, web_url=web_url, providers=provider_env, workdir=workdir)
+        processes["web"] = _web("web", web_sock, env)
+        short_env = {
+            **env,
+            "OFERTA_DEFAULT_HOURS": SHORT_HOURS,
+            "TRABAJO_UNPAID_HOURS": SHORT_HOURS,
+            "PAYMENT_EXPIRY_HOURS": SHORT_HOURS,
+        }
+        processes["web-short-fuse"] = _web("web-short-fuse", short_sock, short_env)
+        processes["worker"] = Process(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "conectar",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname=e2e-worker-{os.getpid()}@%h",
+            ],
+            env,
+        )
+        processes["beat"] = Process("beat", [str(BIN / "celery"), "-A", "conectar", "beat", "--loglevel=INFO"], env)
+
+        for name, url in (("web", web_url), ("web-short-fuse", short_url)):
+            processes[name].wait_for(lambda url=url: _answers(url), what=f"{name} answering /health/live")
+        worker = processes["worker"]
+        worker.wait_for(lambda: " ready." in worker.text(), what="the Celery worker ready")
+        beat = processes["beat"]
+        beat.wait_for(lambda: "Sending due task" in beat.text(), what="Celery beat sending tasks")
+    except BaseException:
+        System("", "", "", providers, processes, workdir).stop()
+        raise
+    return System(web_url, short_url, sandbox_url, providers, processes, workdir)
