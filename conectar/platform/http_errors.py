@@ -10,10 +10,12 @@ import json
 from collections.abc import Mapping
 from http import HTTPStatus
 
+import redis
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rest_framework import exceptions as drf
@@ -27,6 +29,7 @@ from conectar.shared.errors import (
     PayloadTooLarge,
     PermissionDenied,
     RateLimited,
+    ServiceUnavailable,
 )
 
 log = structlog.get_logger(__name__)
@@ -61,6 +64,26 @@ def server_error_response() -> JsonResponse:
     return error_response(500, "Ocurrió un error inesperado; quedó registrado.", "server_error")
 
 
+# A backing service out of reach — Redis (cache, token denylist, login lockout counters) or
+# PostgreSQL refusing or dropping connections — is an outage, not a fault of the request: 503 with
+# Retry-After tells the client to come back, where a 500 would read as a bug.
+BACKING_SERVICE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OperationalError)
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
+def outage_response(exc: Exception, request=None) -> JsonResponse | None:
+    if not isinstance(exc, BACKING_SERVICE_DOWN):
+        return None
+    log.error("http.backing_service_unavailable", path=getattr(request, "path", None), error=repr(exc))
+    unavailable = ServiceUnavailable()
+    return error_response(
+        unavailable.status,
+        unavailable.detail,
+        unavailable.code,
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+    )
+
+
 # --- DRF -----------------------------------------------------------------------------------------------
 
 _DRF_STATUS = {
@@ -87,7 +110,8 @@ def drf_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
     if not isinstance(exc, drf.APIException):
-        return None  # unexpected: Django logs it and answers through handler500
+        # unexpected: Django logs it and answers through handler500
+        return outage_response(exc, context.get("request"))
     status, code = next(
         ((s, c) for cls, (s, c) in _DRF_STATUS.items() if isinstance(exc, cls)), (exc.status_code, "error")
     )
@@ -158,6 +182,9 @@ def install_ninja_error_handlers(api) -> None:
         return domain_error_response(PayloadTooLarge())
 
     def on_unexpected(request, exc):
+        outage = outage_response(exc, request)
+        if outage is not None:
+            return outage
         log.exception("http.unhandled_exception", path=request.path)
         return server_error_response()
 
