@@ -80,9 +80,8 @@ def ensure_professional(*, usuario_id: UUID, nombre: str, apellido: str) -> Prof
     """What the registration event does, for a caller that cannot wait for it (idempotent: the
     event, when it arrives, finds the professional there)."""
     with transaction.atomic(using=DB):  # it publishes in its caller's transaction (normally the delivery's)
-        profile_services.professional_create(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
-    # Read back: a just-created instance still holds its field defaults as given (strings).
-    return profiles.to_summary(profiles.professional_by_account(usuario_id))
+        professional = profile_services.professional_create(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
+    return profiles.to_summary(professional)
 
 
 def summaries(*, usuario_ids: list[UUID]) -> dict[UUID, ProfessionalSummary]:

@@ -5,6 +5,7 @@ kept from the users context's events, so search and public profiles need no cros
 """
 
 import uuid
+from decimal import Decimal
 
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.indexes import GistIndex
@@ -61,7 +62,7 @@ class Professional(models.Model):
 
     nivel = models.CharField(max_length=10, choices=NIVEL_CHOICES, default=Nivel.BRONCE)
     puntos_experiencia = models.IntegerField(default=0)
-    tasa_comision_actual = models.DecimalField(max_digits=4, decimal_places=3, default="0.200")
+    tasa_comision_actual = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.200"))
 
     radio_cobertura_km = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(500)]
@@ -72,7 +73,7 @@ class Professional(models.Model):
     # Searched through SearchEntry's composite indexes, never directly: no spatial index here.
     location = gis.PointField(geography=True, srid=4326, null=True, blank=True, spatial_index=False)
 
-    rating_promedio = models.DecimalField(max_digits=3, decimal_places=2, default="0.00")
+    rating_promedio = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.00"))
     total_resenas = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)  # exact average: sum / count, rounded on write
 

@@ -50,3 +50,10 @@ def test_kyc_counts_for_the_admin_metrics(client):
     new_professional(client)
     counts = facade.kyc_counts()
     assert (counts.aprobados, counts.pendientes) == (1, 0)
+
+
+def test_a_professional_just_created_reports_decimals_not_strings():
+    """The model's defaults are Decimals, so the very instance that was created speaks the contract."""
+    summary = facade.ensure_professional(usuario_id=uuid.uuid4(), nombre="Nadia", apellido="Paz")
+    assert isinstance(summary.rating_promedio, Decimal)
+    assert summary.rating_promedio == Decimal("0.00")
