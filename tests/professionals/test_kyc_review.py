@@ -209,6 +209,13 @@ def test_the_professional_page_previews_the_documents_and_shows_the_history(clie
     assert "EN_REVISION" in html
     assert 'id="kyc-approve-form"' in html
     assert 'id="kyc-reject-form"' in html
+    # Staff decide from the documents: they come right under the decision panel, before the record,
+    # and only once.
+    panel, documents, record = (
+        html.index(mark) for mark in ('id="kyc-decision"', "Documentos de identidad", "Persona")
+    )
+    assert panel < documents < record
+    assert html.count("Documentos de identidad") == 1
 
 
 def test_the_approve_button_approves_through_the_service(client, staff):
