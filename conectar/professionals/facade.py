@@ -26,10 +26,8 @@ from conectar.professionals.selectors import portfolio as portfolio_selectors
 from conectar.professionals.selectors import profiles
 from conectar.professionals.services import catalogue, kyc, kyc_documents, portfolio, profile_settings
 from conectar.professionals.services import profiles as profile_services
-from conectar.shared.errors import InvalidInput
 
 DB = alias_for("professionals")
-LATITUDE, LONGITUDE, RADIO_KM = (-90, 90), (-180, 180), (1, 500)  # as the routes' schemas (API.md)
 
 
 def kyc_counts() -> KycCounts:
@@ -89,44 +87,8 @@ def summaries(*, usuario_ids: list[UUID]) -> dict[UUID, ProfessionalSummary]:
 
 
 def set_up_work_profile(*, usuario_id: UUID, profile: WorkProfile) -> ProfessionalSummary:
-    """The routes' profile, oficios, instant services, location and payout account, through the same
-    services, in one transaction: nobody sees the professional half set up."""
-    _check_ranges(profile)
-    with transaction.atomic(using=DB):
-        profile_settings.settings_update(
-            usuario_id=usuario_id,
-            radio_cobertura_km=profile.radio_cobertura_km,
-            acepta_instant=profile.acepta_instant,
-            tarifa_por_hora=profile.tarifa_por_hora,
-            clear_tarifa=profile.tarifa_por_hora is None,
-        )
-        profile_settings.oficios_replace(usuario_id=usuario_id, oficio_ids=list(profile.oficio_ids))
-        profile_settings.servicios_replace(usuario_id=usuario_id, servicio_ids=list(profile.servicio_ids))
-        professional = profile_settings.location_set(
-            usuario_id=usuario_id, latitude=profile.latitude, longitude=profile.longitude
-        )
-        if profile.payout_account:
-            professional = profile_settings.payout_account_set(
-                usuario_id=usuario_id, payout_account=profile.payout_account
-            )
-    return profiles.to_summary(professional)
-
-
-def _check_ranges(profile: WorkProfile) -> None:
-    """The bounds the routes' schemas enforce (API.md), for callers that skip the routes."""
-    bounds = {
-        "latitude": (profile.latitude, LATITUDE),
-        "longitude": (profile.longitude, LONGITUDE),
-        "radio_cobertura_km": (profile.radio_cobertura_km, RADIO_KM),
-        "tarifa_por_hora": (profile.tarifa_por_hora, (0, None)),
-    }
-    problems = {
-        name: [f"Tiene que estar entre {low} y {high}." if high is not None else f"No puede ser menor que {low}."]
-        for name, (value, (low, high)) in bounds.items()
-        if value is not None and (value < low or (high is not None and value > high))
-    }
-    if problems:
-        raise InvalidInput(fields=problems)
+    """The routes' profile, oficios, instant services, location and payout account, in one go."""
+    return profiles.to_summary(profile_settings.work_profile_set(usuario_id=usuario_id, profile=profile))
 
 
 def portfolio_titles(*, usuario_id: UUID) -> list[str]:

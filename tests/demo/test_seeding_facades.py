@@ -89,6 +89,11 @@ def test_a_work_profile_is_set_up_whole_or_not_at_all(client):
     with pytest.raises(InvalidInput) as out_of_range:
         professionals.set_up_work_profile(usuario_id=account.id, profile=replace(good, radio_cobertura_km=0))
     assert set(out_of_range.value.fields) == {"radio_cobertura_km"}
+    # The same bounds as the routes' schemas, NaN included.
+    beyond = replace(good, latitude=float("nan"), longitude=-181.0, tarifa_por_hora=Decimal("100000000.00"))
+    with pytest.raises(InvalidInput) as out_of_range:
+        professionals.set_up_work_profile(usuario_id=account.id, profile=beyond)
+    assert set(out_of_range.value.fields) == {"latitude", "longitude", "tarifa_por_hora"}
 
     professionals.set_up_work_profile(usuario_id=account.id, profile=good)
     assert professionals.payout_account(usuario_id=account.id) == "ana.paz.mp"

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from conectar.auth_ctx import facade as accounts
 from conectar.platform.auth import RoleBearer
+from conectar.professionals import limits
 from conectar.professionals.http.bodies import level_body, own_profile_body
 from conectar.professionals.http.deps import PROFESIONAL, own_professional
 from conectar.professionals.models import Professional
@@ -20,9 +21,13 @@ router = Router(tags=["professional"], auth=RoleBearer(PROFESIONAL))
 
 
 class SettingsIn(Schema):
-    radio_cobertura_km: int | None = Field(default=None, ge=1, le=500)
+    radio_cobertura_km: int | None = Field(
+        default=None, ge=limits.RADIO_COBERTURA_KM[0], le=limits.RADIO_COBERTURA_KM[1]
+    )
     acepta_instant: bool | None = None
-    tarifa_por_hora: Decimal | None = Field(default=None, ge=0, le=Decimal("99999999.99"), decimal_places=2)
+    tarifa_por_hora: Decimal | None = Field(
+        default=None, ge=limits.TARIFA_POR_HORA[0], le=limits.TARIFA_POR_HORA[1], decimal_places=2
+    )
 
 
 class OficiosIn(Schema):
@@ -35,8 +40,8 @@ class ServiciosIn(Schema):
 
 class LocationIn(Schema):
     # NaN fails these bounds too (every comparison with NaN is false).
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float = Field(ge=limits.LATITUDE[0], le=limits.LATITUDE[1])
+    longitude: float = Field(ge=limits.LONGITUDE[0], le=limits.LONGITUDE[1])
 
 
 class PayoutIn(Schema):

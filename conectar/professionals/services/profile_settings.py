@@ -6,15 +6,47 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.contrib.gis.geos import Point
+from django.db import transaction
 
+from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
-from conectar.professionals.contracts import LocationUpdated
+from conectar.professionals import limits
+from conectar.professionals.contracts import LocationUpdated, WorkProfile
 from conectar.professionals.models import Oficio, Professional, ServicioInstant
 from conectar.professionals.payout import normalize_payout_account
 from conectar.professionals.services.profiles import changing
 from conectar.shared.errors import InvalidInput, NotFound
 
 MAX_OFICIOS = 20
+DB = alias_for("professionals")
+
+
+def work_profile_set(*, usuario_id: UUID, profile: WorkProfile) -> Professional:
+    """Coverage, rate, oficios, instant services, location and payout account in one transaction
+    (nobody sees the professional half set up), through the same steps as the routes, with the
+    bounds the routes' schemas check."""
+    problems = limits.out_of_bounds(
+        latitude=(profile.latitude, limits.LATITUDE),
+        longitude=(profile.longitude, limits.LONGITUDE),
+        radio_cobertura_km=(profile.radio_cobertura_km, limits.RADIO_COBERTURA_KM),
+        tarifa_por_hora=(profile.tarifa_por_hora, limits.TARIFA_POR_HORA),
+    )
+    if problems:
+        raise InvalidInput(fields=problems)
+    with transaction.atomic(using=DB):
+        settings_update(
+            usuario_id=usuario_id,
+            radio_cobertura_km=profile.radio_cobertura_km,
+            acepta_instant=profile.acepta_instant,
+            tarifa_por_hora=profile.tarifa_por_hora,
+            clear_tarifa=profile.tarifa_por_hora is None,
+        )
+        oficios_replace(usuario_id=usuario_id, oficio_ids=list(profile.oficio_ids))
+        servicios_replace(usuario_id=usuario_id, servicio_ids=list(profile.servicio_ids))
+        professional = location_set(usuario_id=usuario_id, latitude=profile.latitude, longitude=profile.longitude)
+        if profile.payout_account:
+            professional = payout_account_set(usuario_id=usuario_id, payout_account=profile.payout_account)
+    return professional
 
 
 def settings_update(
