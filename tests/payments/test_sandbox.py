@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ from conectar.payments.mercadopago import client as mp
 from conectar.payments.mercadopago.signatures import StaleWebhook, verify_webhook
 from conectar.payments.sandbox import SandboxError
 from tests.support.mp_sandbox import WEBHOOK_SECRET
+from tests.support.network import unused_port
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,15 +323,9 @@ def test_reset_forgets_everything(mp_sandbox, mp_webhook_receiver):
 # --- it runs on its own ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_sandbox_runs_as_a_command_without_django_settings():
     """`make run` starts it as a command; any use of Django settings would fail on this bogus module."""
-    port = _free_port()
+    port = unused_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_settings_module"}
     process = subprocess.Popen(
         [sys.executable, "-m", "conectar.payments.sandbox", "--port", str(port), "--webhook-secret", "s"],

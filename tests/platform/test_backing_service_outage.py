@@ -1,21 +1,14 @@
 """Redis out of reach (cache, token denylist, login lockout counters): the API answers 503 with the
 one error body and Retry-After, never a 500, and a refused login changes nothing."""
 
-import socket
-
 import pytest
 
 from conectar.auth_ctx.models import Account
 from conectar.platform.counters import window_counter
 from tests.support.accounts import STRONG_PASSWORD, access_token_for, bearer, login
+from tests.support.network import unused_port
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

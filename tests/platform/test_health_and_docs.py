@@ -1,19 +1,13 @@
 import contextlib
 import os
-import socket
 
 import pytest
 from django.db import connections
 
 from conectar.celery import app as celery_app
+from tests.support.network import unused_port
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

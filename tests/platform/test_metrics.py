@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -31,6 +30,7 @@ from conectar.platform.eventbus.models import DeadLetter, OutboxEvent
 from conectar.platform.events import publish
 from tests.marketplace.helpers import new_pair
 from tests.support import worker as harness
+from tests.support.network import unused_port
 from tests.support.probe.contracts import ProbePinged
 from tests.support.waiting import wait_until
 
@@ -61,12 +61,6 @@ def value(samples: Samples, name: str, **labels) -> float:
 
 def delta(after: Samples, before: Samples, name: str, **labels) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- Tasks run inline by the tests below (the worker test uses a real task of the event bus) ------

@@ -4,7 +4,6 @@ headers, the token bucket's refill, and what happens when the limiter's Redis is
 from __future__ import annotations
 
 import json
-import socket
 import time
 import uuid
 
@@ -18,6 +17,7 @@ from conectar.platform import breakers
 from conectar.platform.counters import LocalTokenBucket, RedisTokenBucket, token_bucket
 from conectar.platform.ratelimit import BREAKER
 from tests.support.accounts import bearer, signed_up
+from tests.support.network import unused_port
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -52,12 +52,6 @@ def _closed_breaker():
     yield
     circuit.reset_timeout = reset_timeout
     breakers.reset_all()
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def errors_counted() -> float:
