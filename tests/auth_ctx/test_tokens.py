@@ -110,6 +110,15 @@ def test_a_deleted_accounts_token_is_401(client, django_user_model):
     assert works(client, me.access) == ALL_401
 
 
+def test_a_validly_signed_token_without_a_proper_account_id_is_401(client):
+    """Only our key signs tokens, but a subject that is not an account id must still be a 401, not a 500."""
+    me = signed_up(client)
+    for subject in ("not-a-uuid", "", 42):
+        token = AccessToken(me.access)
+        token[settings.SIMPLE_JWT["USER_ID_CLAIM"]] = subject
+        assert works(client, str(token)) == ALL_401
+
+
 def _forge(claims: dict, key: str, algorithm: str = "HS256") -> str:
     return jwt.encode(claims, key, algorithm=algorithm)
 
