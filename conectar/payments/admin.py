@@ -24,10 +24,10 @@ from conectar.payments.models import (
     RefundStatus,
     WebhookNotification,
 )
-from conectar.payments.services import alerts, payouts, refunds
+from conectar.payments.services import alerts, chargebacks, payouts, refunds
 from conectar.payments.services import payments as payment_services
 from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
-from conectar.platform.admin_actions import action_with_form, report
+from conectar.platform.admin_actions import action_with_form, apply_each, report
 from conectar.platform.admin_filters import QueueFilter
 from conectar.shared.errors import DomainError
 
@@ -98,15 +98,29 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ("status", "frozen", "amount_mismatch")
     search_fields = ("=trabajo_id", "=cliente_id", "=profesional_id", "=mercadopago_payment_id", "=preference_id")
     inlines = (ProviderPaymentInline, RefundInline)
-    actions = ("unfreeze",)
+    actions = ("unfreeze", "chargeback_lost")
 
     def has_unfreeze_permission(self, request):
         return _may_change(request, "payment")
+
+    has_chargeback_lost_permission = has_unfreeze_permission
 
     @admin.action(description="Levantar el congelamiento (contracargo o mediación resueltos)", permissions=["unfreeze"])
     def unfreeze(self, request, queryset):
         done = sum(payment_services.payment_unfreeze(payment_id=p.pk) for p in queryset)
         self.message_user(request, f"Se descongelaron {done} pago(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Contracargo perdido: registrar el dinero devuelto al pagador", permissions=["chargeback_lost"]
+    )
+    def chargeback_lost(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda payment: chargebacks.chargeback_lost(payment_id=payment.pk),
+            verb="registraron como perdidos",
+        )
 
 
 # --- payouts --------------------------------------------------------------------------------------------

@@ -302,6 +302,7 @@ class TransactionKind(models.TextChoices):
     REFUND_RESERVED = "refund_reserved", "reembolso reservado"
     REFUND_COMPLETED = "refund_completed", "reembolso confirmado por MercadoPago"
     PROVIDER_REFUND = "provider_refund", "reembolso hecho en MercadoPago"
+    CHARGEBACK_LOST = "chargeback_lost", "contracargo perdido (devuelto al pagador)"
     PAYOUT_COMPLETED = "payout_completed", "transferencia al profesional"
     REVERSAL = "reversal", "reversión"
 

@@ -38,7 +38,6 @@ from conectar.payments.contracts import (
     PaymentConfirmed,
     PaymentFailed,
     PaymentStatus,
-    Refunded,
     refund_id_for,
 )
 from conectar.payments.mercadopago.client import MPPayment
@@ -51,7 +50,7 @@ from conectar.payments.models import (
     RefundStatus,
     TransactionKind,
 )
-from conectar.payments.services import alerts, ledger, refunds
+from conectar.payments.services import alerts, ledger, money_returned, refunds
 from conectar.payments.services.payments import is_confirmed, locked_payment
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
@@ -285,40 +284,15 @@ def _book_provider_refunds(payment: Payment, mp: MPPayment) -> Decimal:
     refund_id = uuid.uuid5(_PROVIDER_REFUND_NAMESPACE, f"{mp.id}:{mp.transaction_amount_refunded}:{ours}")
     if Refund.objects.filter(pk=refund_id).exists():
         return Decimal("0.00")
-    escrow = ledger.escrow(payment.trabajo_id)
-    from_escrow = min(extra, ledger.balance(escrow))
-    lines = [ledger.credit(ledger.clearing(), extra), ledger.debit(escrow, from_escrow)]
-    if extra > from_escrow:
-        lines.append(ledger.debit(ledger.provider_losses(), extra - from_escrow))
-    Refund.objects.create(
-        id=refund_id,
-        payment=payment,
-        trabajo_id=payment.trabajo_id,
+    from_escrow = money_returned.book(
+        payment,
         mercadopago_payment_id=mp.id,
         amount=extra,
-        initiated_by=RefundInitiator.PROVIDER,
-        reason="Reembolso hecho directamente en MercadoPago",
-        status=RefundStatus.COMPLETED,
-        completed_at=timezone.now(),
-    )
-    ledger.post(
+        refund_id=refund_id,
         kind=TransactionKind.PROVIDER_REFUND,
         idempotency_key=f"provider_refund:{refund_id}",
-        trabajo_id=payment.trabajo_id,
+        reason="Reembolso hecho directamente en MercadoPago",
         memo=f"Reembolso de {extra} hecho en MercadoPago sobre el pago {mp.id}",
-        lines=lines,
-    )
-    remaining = ledger.balance(escrow)
-    publish(
-        Refunded(
-            refund_id=refund_id,
-            trabajo_id=payment.trabajo_id,
-            cliente_id=payment.cliente_id,
-            profesional_id=payment.profesional_id,
-            amount=extra,
-            remaining_escrow=remaining,
-            initiated_by=RefundInitiator.PROVIDER.value,
-        )
     )
     detail = f"Se reembolsaron {extra} ARS del pago {mp.id} directamente en MercadoPago."
     if extra > from_escrow:
