@@ -49,9 +49,11 @@ def _task_finished(task_id=None, task=None, state=None, **_):
     if not starts:
         _started.pop(task_id, None)
     name = getattr(task, "name", None) or "unknown"
-    TASKS.labels(name, _OUTCOMES.get(state, "other")).inc()
+    # Duration first: a scrape between the two (another process reading the files) then never sees
+    # a run counted whose duration is missing.
     if start is not None:
         DURATION.labels(name).observe(perf_counter() - start)
+    TASKS.labels(name, _OUTCOMES.get(state, "other")).inc()
 
 
 @signals.worker_ready.connect(dispatch_uid="conectar.metrics.worker_ready")
