@@ -303,6 +303,7 @@ class TransactionKind(models.TextChoices):
     REFUND_COMPLETED = "refund_completed", "reembolso confirmado por MercadoPago"
     PROVIDER_REFUND = "provider_refund", "reembolso hecho en MercadoPago"
     CHARGEBACK_LOST = "chargeback_lost", "contracargo perdido (devuelto al pagador)"
+    DUPLICATE_PAYMENT = "duplicate_payment", "pago duplicado (a devolver)"
     PAYOUT_COMPLETED = "payout_completed", "transferencia al profesional"
     REVERSAL = "reversal", "reversión"
 

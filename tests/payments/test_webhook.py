@@ -344,13 +344,3 @@ def test_a_mediation_is_reported_too(mp_sandbox):
     assert trabajo.payment().frozen is True
     [opened] = published("payments.chargeback_opened.v1", "payments")
     assert opened["status"] == "in_mediation"
-
-
-def test_a_second_approved_payment_for_a_paid_trabajo_alerts_staff(mp_sandbox):
-    trabajo = paid_trabajo(mp_sandbox)
-    second = sandbox_pay(mp_sandbox, trabajo)
-
-    assert apply_mercadopago(second) == "alerta: segundo pago aprobado"
-    assert PaymentAlert.objects.filter(kind=PaymentAlert.Kind.UNEXPECTED_PAYMENT, trabajo_id=trabajo.id).exists()
-    assert trabajo.escrow() == trabajo.price
-    assert len(confirmations(trabajo)) == 1

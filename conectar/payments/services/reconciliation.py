@@ -3,7 +3,8 @@
 Read-only: it reports, staff decide. For every MercadoPago payment created in the window, and every
 payment we confirmed in the window (read one by one if the search did not return it):
 - `approved_not_confirmed`: money arrived at MercadoPago and our ledger has no receipt for it;
-- `double_payment`: approved at MercadoPago while the trabajo was confirmed with another payment;
+- `double_payment`: approved at MercadoPago while the trabajo was confirmed with another payment
+  (payments books and refunds such a payment by itself; this reports it until the refund lands);
 - `unknown_trabajo`: money arrived for an external reference we have no checkout for;
 - `amount_differs`: the amount MercadoPago collected is not what our ledger received;
 - `refunded_differs`: MercadoPago's refunded total is not what our ledger shows refunded;
@@ -34,8 +35,8 @@ from conectar.payments.models import (
 ZERO = Decimal("0.00")
 # MercadoPago states in which the money did reach the platform's account at some point.
 MONEY_ARRIVED = {"approved", "refunded", "charged_back", "in_mediation"}
-# What is refunded leaves the clearing account in these ledger transactions.
-_REFUND_KINDS = (TransactionKind.REFUND_COMPLETED, TransactionKind.PROVIDER_REFUND)
+# What is refunded leaves the clearing account in these ledger transactions, keyed by refund id.
+_REFUND_KEY_PREFIXES = ("refund_completed", "provider_refund")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,17 @@ def _received(trabajo_id: UUID) -> Decimal:
     return _clearing_sum(trabajo_id, [TransactionKind.PAYMENT_RECEIVED])
 
 
-def _refunded(trabajo_id: UUID) -> Decimal:
-    return -_clearing_sum(trabajo_id, _REFUND_KINDS)
+def _refunded(trabajo_id: UUID, mercadopago_payment_id: str) -> Decimal:
+    """What the ledger sent back to the payer of this MercadoPago payment. By refund, not by trabajo:
+    a trabajo paid twice also holds the refund of the other payment."""
+    refund_ids = Refund.objects.filter(
+        trabajo_id=trabajo_id, mercadopago_payment_id=mercadopago_payment_id
+    ).values_list("pk", flat=True)
+    keys = [f"{prefix}:{refund_id}" for refund_id in refund_ids for prefix in _REFUND_KEY_PREFIXES]
+    total = LedgerEntry.objects.filter(
+        account__code="mercadopago_clearing", transaction__idempotency_key__in=keys
+    ).aggregate(s=Sum("amount"))["s"]
+    return -(total or ZERO)
 
 
 def _compare(mp: MPPayment, payment: Payment | None) -> list[Mismatch]:  # noqa: PLR0911
@@ -90,8 +100,11 @@ def _compare(mp: MPPayment, payment: Payment | None) -> list[Mismatch]:  # noqa:
         if not held:
             return []  # never arrived, or already gone back: nothing of ours to account for
         if payment.approved_at is not None:
+            returning = Refund.objects.filter(mercadopago_payment_id=mp.id, status=RefundStatus.REQUESTED).exists()
+            note = " (devolución automática en curso)" if returning else ""
             return mismatch(
-                "double_payment", f"{mp.status} en MercadoPago; confirmado aquí con {payment.mercadopago_payment_id}"
+                "double_payment",
+                f"{mp.status} en MercadoPago; confirmado aquí con {payment.mercadopago_payment_id}{note}",
             )
         return mismatch("approved_not_confirmed", f"{mp.status} {mp.transaction_amount} en MercadoPago, sin recibo")
     if not arrived:
@@ -100,7 +113,7 @@ def _compare(mp: MPPayment, payment: Payment | None) -> list[Mismatch]:  # noqa:
     received = _received(payment.trabajo_id)
     if mp.transaction_amount != received:
         found += mismatch("amount_differs", f"MercadoPago cobró {mp.transaction_amount}; el libro recibió {received}")
-    refunded = _refunded(payment.trabajo_id)
+    refunded = _refunded(payment.trabajo_id, mp.id)
     if mp.transaction_amount_refunded != refunded:
         in_flight = Refund.objects.filter(payment=payment, status=RefundStatus.REQUESTED).count()
         note = f" ({in_flight} reembolso(s) en curso)" if in_flight else ""

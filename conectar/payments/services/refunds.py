@@ -9,6 +9,9 @@
 
 A refund MercadoPago refuses (4xx), or that keeps failing, is FAILED: its amount stays reserved
 (the client is owed it; it must not be released) and staff retry it from the admin.
+
+A second approved payment for a trabajo already paid (`duplicate_refund_reserve`) never touches the
+escrow: it is booked from clearing straight into the refund payable and goes back the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ DB = alias_for("payments")
 log = structlog.get_logger(__name__)
 
 _STAFF_NAMESPACE = uuid.UUID("a1d0c5e2-6b1f-4c8e-9d47-3f2b8e61c0aa")
+_DUPLICATE_NAMESPACE = uuid.UUID("7c4e2a91-3b5d-4f60-8e1a-9d2c6b0f4e17")
 SUCCEEDED = {"approved"}
 REFUSED = {"rejected", "cancelled"}
 
@@ -83,6 +87,43 @@ def refund_reserve(
     dispatch.enqueue_on_commit(dispatch.SEND_REFUND, refund_id)
     log.info(
         "payments.refund_reserved", refund_id=str(refund_id), trabajo_id=str(payment.trabajo_id), amount=str(amount)
+    )
+    return refund
+
+
+def duplicate_refund_reserve(payment: Payment, *, mercadopago_payment_id: str, amount: Decimal) -> Refund:
+    """MercadoPago approved another payment (`mercadopago_payment_id`) for a trabajo `payment` already
+    confirmed: the money reached the platform's account but nothing here is owed for it. Book it
+    into the trabajo's refund payable and queue its full refund, to that payment. The caller holds
+    the Payment lock. Idempotent by the MercadoPago payment (webhooks and re-reads repeat)."""
+    refund_id = uuid.uuid5(_DUPLICATE_NAMESPACE, mercadopago_payment_id)
+    existing = Refund.objects.filter(pk=refund_id).first()
+    if existing is not None:
+        return existing
+    refund = Refund.objects.create(
+        id=refund_id,
+        payment=payment,
+        trabajo_id=payment.trabajo_id,
+        mercadopago_payment_id=mercadopago_payment_id,
+        amount=amount,
+        initiated_by=RefundInitiator.PAYMENTS,
+        reason=f"Pago duplicado: el trabajo ya estaba pagado con {payment.mercadopago_payment_id}.",
+        status=RefundStatus.REQUESTED,
+        next_attempt_at=timezone.now(),
+    )
+    ledger.post(
+        kind=TransactionKind.DUPLICATE_PAYMENT,
+        idempotency_key=f"duplicate_payment:{mercadopago_payment_id}",
+        trabajo_id=payment.trabajo_id,
+        memo=f"Pago duplicado {mercadopago_payment_id}: se devuelve completo",
+        lines=[
+            ledger.debit(ledger.clearing(), amount),
+            ledger.credit(ledger.refund_payable(payment.trabajo_id), amount),
+        ],
+    )
+    dispatch.enqueue_on_commit(dispatch.SEND_REFUND, refund_id)
+    log.info(
+        "payments.duplicate_refund_reserved", refund_id=str(refund_id), mercadopago_payment_id=mercadopago_payment_id
     )
     return refund
 
@@ -267,8 +308,11 @@ def refund_complete(refund_id: UUID, *, provider_refund_id: str) -> None:
 
 
 def _fully_refunded(payment: Payment) -> bool:
+    # Refunds of the confirmed MercadoPago payment only: a duplicate payment's refund is not its.
     refunded = sum(
-        Refund.objects.filter(payment=payment, status=RefundStatus.COMPLETED).values_list("amount", flat=True),
+        Refund.objects.filter(
+            payment=payment, mercadopago_payment_id=payment.mercadopago_payment_id, status=RefundStatus.COMPLETED
+        ).values_list("amount", flat=True),
         Decimal("0.00"),
     )
     return refunded >= payment.amount

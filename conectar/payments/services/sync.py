@@ -122,8 +122,9 @@ def _apply(payment: Payment, mp: MPPayment, *, previous_status: str | None) -> s
     if is_confirmed(payment):
         if mp.id != payment.mercadopago_payment_id:
             if mp.status == APPROVED:
+                refunds.duplicate_refund_reserve(payment, mercadopago_payment_id=mp.id, amount=mp.transaction_amount)
                 _alert_double_payment(payment, mp)
-                return "alerta: segundo pago aprobado"
+                return "segundo pago aprobado: se devuelve completo"
             return "sin cambios: otro pago de MercadoPago"
         return _apply_to_confirmed(payment, mp, changed=changed)
     if mp.status == APPROVED:
@@ -322,6 +323,6 @@ def _alert_double_payment(payment: Payment, mp: MPPayment) -> None:
         trabajo_id=payment.trabajo_id,
         detail=(
             f"MercadoPago aprobó otro pago ({mp.id}, {mp.transaction_amount}) para un trabajo ya pagado con "
-            f"{payment.mercadopago_payment_id}: reembolsalo en MercadoPago."
+            f"{payment.mercadopago_payment_id}: se le devuelve completo al pagador (Reembolsos)."
         ),
     )
