@@ -10,17 +10,16 @@ import json
 from collections.abc import Mapping
 from http import HTTPStatus
 
-import redis
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_default_handler
 
+from conectar.platform.outages import BACKING_SERVICE_DOWN, RETRY_AFTER_SECONDS
 from conectar.shared.errors import (
     DomainError,
     InvalidInput,
@@ -64,13 +63,6 @@ def server_error_response() -> JsonResponse:
     return error_response(500, "Ocurrió un error inesperado; quedó registrado.", "server_error")
 
 
-# A backing service out of reach — Redis (cache, token denylist, login lockout counters) or
-# PostgreSQL refusing or dropping connections — is an outage, not a fault of the request: 503 with
-# Retry-After tells the client to come back, where a 500 would read as a bug.
-BACKING_SERVICE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OperationalError)
-OUTAGE_RETRY_AFTER_SECONDS = 5
-
-
 def outage_response(exc: Exception, request=None) -> JsonResponse | None:
     if not isinstance(exc, BACKING_SERVICE_DOWN):
         return None
@@ -80,7 +72,7 @@ def outage_response(exc: Exception, request=None) -> JsonResponse | None:
         unavailable.status,
         unavailable.detail,
         unavailable.code,
-        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

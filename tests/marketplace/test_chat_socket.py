@@ -15,6 +15,7 @@ from conectar.asgi import application
 from conectar.marketplace.models import Message
 from tests.marketplace.helpers import JSON, messages, new_client, new_pair, send
 from tests.support.events import published
+from tests.support.network import unused_port
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 TIMEOUT = 5
@@ -231,3 +232,42 @@ def test_message_sent_says_whether_the_recipient_had_a_socket_open(client):
         ("hola Pedro", pair.pro.session.user_id, False),
         ("Ana se fue", pair.cliente.user_id, False),
     ]
+
+
+def _redis_cache_nowhere(settings) -> None:
+    """The cache (token denylist) on a Redis nobody listens on; the channel layer stays up."""
+    location = f"redis://127.0.0.1:{unused_port()}/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+
+
+def test_a_socket_opened_while_redis_is_down_is_closed_4503(client, settings):
+    pair = new_pair(client)
+    _redis_cache_nowhere(settings)
+
+    async def scenario():
+        communicator = socket(pair.chat_id, pair.cliente.access)
+        await communicator.connect(timeout=TIMEOUT)
+        assert await close_code(communicator) == 4503
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_message_refused_while_redis_is_down_is_not_stored_and_can_be_sent_again(client, settings):
+    pair = new_pair(client)
+    working = settings.CACHES
+
+    async def scenario():
+        pro = await connected(pair.chat_id, pair.pro.session.access)
+        _redis_cache_nowhere(settings)
+        await pro.send_json_to({"type": "message", "text": "¿Le viene bien el martes?"})
+        error = await next_frame(pro, "error")
+        assert error["code"] == "service_unavailable"
+        assert await sync_to_async(Message.objects.count)() == 0
+        settings.CACHES = working
+        await pro.send_json_to({"type": "message", "text": "¿Le viene bien el martes?"})
+        assert (await next_frame(pro, "message"))["message"]["text"] == "¿Le viene bien el martes?"
+        await pro.disconnect()
+
+    async_to_sync(scenario)()
+    assert Message.objects.count() == 1

@@ -4,11 +4,13 @@
   marker and the token (`bearer, <jwt>`); the chosen subprotocol is echoed on accept, as browsers
   require. Validated by auth_ctx (signature, expiry, revocation, banned accounts) through its facade.
 - Close codes (after accepting, so browsers see them): 4401 no/invalid token, 4403 not a participant
-  (an unknown chat too: its existence is not revealed).
+  (an unknown chat too: its existence is not revealed), 4503 a backing service (Redis, PostgreSQL)
+  is out of reach: connect again later.
 - Server → client frames: `{"type":"ready"}` once the socket is subscribed and counted as present,
   `{"type":"message","message":{…}}` for every new message of the chat
   (REST or socket, including the sender's own), `{"type":"read","receipt":{…}}` for read marks,
-  `{"type":"error","code","detail","fields"?}` when a frame is refused, `{"type":"pong"}`.
+  `{"type":"error","code","detail","fields"?}` when a frame is refused (`service_unavailable`: not
+  stored, send it again later), `{"type":"pong"}`.
 - Client → server frames: `{"type":"message","text":…}` (stored through the very same service as
   REST: shielding, bans, events), `{"type":"read"}` (mark read), `{"type":"ping"}`.
 - Presence (services.presence): registered on connect, refreshed every HEARTBEAT_SECONDS by a task of
@@ -32,12 +34,14 @@ from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.services import chat as chat_services
 from conectar.marketplace.services import presence
 from conectar.marketplace.services.realtime import group_name
-from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated
+from conectar.platform.outages import BACKING_SERVICE_DOWN
+from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated, ServiceUnavailable
 
 log = structlog.get_logger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_UNAVAILABLE = 4503
 _TOKEN_MARKERS = {"bearer", "jwt", "token", "access_token", "authorization"}
 
 
@@ -78,6 +82,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         token, subprotocol = token_from_scope(self.scope)
         await self.accept(subprotocol=subprotocol)
+        try:
+            await self._join(token)
+        except BACKING_SERVICE_DOWN as exc:
+            log.warning("chat.socket_unavailable", error=repr(exc))
+            self.chat_id = None  # not counted as present: nothing to undo on disconnect
+            await self.close(code=CLOSE_UNAVAILABLE)
+
+    async def _join(self, token: str | None):
         claims = await database_sync_to_async(_claims)(token) if token else None
         if claims is None or not claims.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -136,6 +148,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 raise InvalidInput("Tipo de mensaje desconocido.", fields={"type": ["Usá message, read o ping."]})
         except NotAuthenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+        except BACKING_SERVICE_DOWN as exc:
+            # Refused before anything was stored (a live push that fails after the commit is
+            # swallowed by services.realtime), so sending again later cannot make a duplicate.
+            log.warning("chat.frame_unavailable", chat_id=str(self.chat_id), error=repr(exc))
+            unavailable = ServiceUnavailable()
+            await self.send_json({"type": "error", "code": unavailable.code, "detail": unavailable.detail})
         except DomainError as exc:
             error = {"type": "error", "code": exc.code, "detail": exc.detail}
             if isinstance(exc, InvalidInput) and exc.fields:
