@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from conectar.auth_ctx import services
+from conectar.auth_ctx.admin_login import LockoutAdminAuthenticationForm
 from conectar.auth_ctx.models import Account
 from conectar.shared.errors import DomainError
 
@@ -50,3 +51,7 @@ class AccountAdmin(admin.ModelAdmin):
     @admin.action(description="Unban selected accounts")
     def unban_selected(self, request, queryset):
         self._apply(request, queryset, services.account_unban, "Unbanned")
+
+
+# Staff sign in to Django admin under the same failed-login lockout as the API.
+admin.site.login_form = LockoutAdminAuthenticationForm
