@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from conectar.auth_ctx.lockout import LoginAttempt
 from conectar.auth_ctx.models import normalize_email
+from conectar.platform.ratelimit import request_ip
 from conectar.shared.errors import RateLimited
 
 
@@ -17,7 +18,7 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
         username = self.cleaned_data.get("username")
         if not username:
             return super().clean()  # the form's own "required" errors; nothing was tried
-        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        ip = request_ip(self.request) if self.request is not None else None
         try:
             with LoginAttempt(normalize_email(username), ip) as attempt:
                 cleaned = super().clean()  # authenticates, and refuses non-staff accounts

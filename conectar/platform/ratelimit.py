@@ -132,6 +132,12 @@ def client_ip(request, *, trusted_proxies: int = 0) -> str:
     return address
 
 
+def request_ip(request) -> str:
+    """The caller's address as every per-IP rule reads it: these limits, and the login lockout (behind
+    a proxy, REMOTE_ADDR alone would put every client in one bucket)."""
+    return client_ip(request, trusted_proxies=int(settings.RATELIMIT.get("TRUSTED_PROXY_COUNT", 0)))
+
+
 def bearer_user_id(request) -> str | None:
     """The user id of a well-signed, unexpired access token; None for anything else."""
     header = request.META.get("HTTP_AUTHORIZATION", "")

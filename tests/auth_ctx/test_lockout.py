@@ -66,3 +66,18 @@ def test_the_lock_lifts_when_the_window_passes(client, monkeypatch):
 
     time.sleep(1.2)  # the cache entries expire with the window
     assert login(client, user["email"]).status_code == 200
+
+
+def test_behind_the_trusted_proxy_each_client_has_its_own_ip_count(client, settings):
+    """Every request reaches us from the proxy's address; the lockout keys on the client's address
+    from X-Forwarded-For (as the rate limiter does), so one guesser does not lock everybody out."""
+    settings.RATELIMIT = {**settings.RATELIMIT, "TRUSTED_PROXY_COUNT": 1}
+    user = register(client)
+    proxy = {"REMOTE_ADDR": "10.255.0.1"}
+    for n in range(lockout.IP_LIMIT):
+        guess = login(client, f"victima{n}@example.com", WRONG, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+        assert guess.status_code == 401
+    refused = login(client, "otra@example.com", WRONG, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert refused.status_code == 429
+
+    assert login(client, user["email"], HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 200

@@ -13,6 +13,7 @@ from conectar.auth_ctx import facade, selectors, services
 from conectar.auth_ctx.contracts import Role, user_read_body
 from conectar.auth_ctx.http import serializers as s
 from conectar.platform.auth import ServiceKeyAuthentication
+from conectar.platform.ratelimit import request_ip
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The same answer whether or not the e-mail has an account: no enumeration.
@@ -61,7 +62,7 @@ class LoginView(PublicView):
         else:
             data = _valid(s.JsonLoginIn, request.data)
             email = data["email"]
-        pair = services.login(email=email, password=data["password"], ip=request.META.get("REMOTE_ADDR"))
+        pair = services.login(email=email, password=data["password"], ip=request_ip(request))
         return Response(asdict(pair))
 
 
