@@ -200,6 +200,7 @@ class RefundStatus(models.TextChoices):
     REQUESTED = "requested", "por enviar"
     COMPLETED = "completed", "reembolsado"
     FAILED = "failed", "fallido"
+    CANCELLED = "cancelled", "anulado"  # never to be sent: the money went back another way (chargeback)
 
 
 class RefundInitiator(models.TextChoices):

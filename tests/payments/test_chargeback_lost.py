@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 
 from conectar.payments.models import LedgerTransaction, Refund, RefundStatus, TransactionKind
-from conectar.payments.services import chargebacks, ledger
+from conectar.payments.services import chargebacks, ledger, refunds
 from conectar.shared.errors import Conflict, NotFound
 from tests.payments.helpers import (
     apply_mercadopago,
     assert_ledger_sound,
+    cancelled,
     clearing_balance,
     completed,
     emit,
@@ -134,3 +135,32 @@ def test_the_action_is_staff_only(mp_sandbox, client, django_user_model):
     mark_lost(client, trabajo)
 
     assert trabajo.escrow() == trabajo.price
+
+
+def test_a_refund_the_freeze_held_back_is_annulled_not_paid_twice(mp_sandbox, client, django_user_model):
+    """Cancelled and refunded, then charged back before the refund went out: the issuer returned the
+    money, so our refund is annulled (its reservation back to the escrow) and can never be retried."""
+    trabajo = paid_trabajo(mp_sandbox)
+    emit(cancelled(trabajo, refund=True))  # reserved; its send is lost here ("the worker did not run")
+    charged_back(mp_sandbox, trabajo)
+    [held] = Refund.objects.filter(trabajo_id=trabajo.id)
+    refunds.refund_send(held.pk)  # the worker now: the freeze holds it back
+    assert mp_sandbox.refunds(trabajo.mp_payment_id) == []
+    assert ledger.refund_payable_balance(trabajo.id) == trabajo.price
+    before = clearing_balance()
+
+    assert chargebacks.chargeback_lost(payment_id=trabajo.payment().pk) == trabajo.price
+
+    held.refresh_from_db()
+    assert held.status == RefundStatus.CANCELLED
+    assert ledger.refund_payable_balance(trabajo.id) == 0
+    assert trabajo.escrow() == 0
+    assert clearing_balance() == before - trabajo.price  # once: the issuer's, not ours as well
+    assert losses() == 0
+    with pytest.raises(Conflict):
+        refunds.refund_retry(refund_id=held.pk)
+    refunds.refund_send(held.pk)
+    assert mp_sandbox.refunds(trabajo.mp_payment_id) == []
+    apply_mercadopago(trabajo.mp_payment_id)  # a later reading books nothing more
+    assert clearing_balance() == before - trabajo.price
+    assert_ledger_sound()

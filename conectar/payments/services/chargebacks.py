@@ -4,7 +4,9 @@ follow the case in MercadoPago, can say it is over; until then the payment stays
 
 Booked like any money returned to the payer outside our refunds (`money_returned`): out of the
 escrow as far as it still holds the money — the marketplace then cancels the trabajo — and a loss
-for the platform for whatever had been released already."""
+for the platform for whatever had been released already. Refunds of ours that the freeze held back
+(or that failed) are annulled first and their reservations go back to the escrow: the issuer has
+returned that money already, and a later retry would pay the client twice."""
 
 from __future__ import annotations
 
@@ -15,7 +17,14 @@ from uuid import UUID
 from django.db import transaction
 
 from conectar.payments.contracts import PaymentStatus
-from conectar.payments.models import Payment, ProviderPayment, Refund, RefundStatus, TransactionKind
+from conectar.payments.models import (
+    LedgerTransaction,
+    Payment,
+    ProviderPayment,
+    Refund,
+    RefundStatus,
+    TransactionKind,
+)
 from conectar.payments.services import ledger, money_returned
 from conectar.platform.databases import alias_for
 from conectar.shared.errors import Conflict, NotFound
@@ -39,12 +48,7 @@ def chargeback_lost(*, payment_id: UUID) -> Decimal:
         key = f"chargeback_lost:{payment.pk}"
         if ledger.already_posted(key):
             raise Conflict("Este contracargo ya se registró como perdido.", code="already_recorded")
-        if Refund.objects.filter(payment=payment, status=RefundStatus.REQUESTED).exists():
-            # Its reservation still holds part of the escrow and it must never be sent now.
-            raise Conflict(
-                "Hay un reembolso pendiente de este pago: resolvelo antes de dar el contracargo por perdido.",
-                code="refund_pending",
-            )
+        _annul_unsent_refunds(payment)
         # What the issuer took back: MercadoPago's amount less what had been refunded before.
         taken = ProviderPayment.objects.filter(pk=payment.mercadopago_payment_id).first()
         amount = (taken.amount - taken.amount_refunded) if taken is not None else Decimal("0.00")
@@ -61,3 +65,22 @@ def chargeback_lost(*, payment_id: UUID) -> Decimal:
             memo=f"Contracargo perdido sobre el pago {payment.mercadopago_payment_id}: {amount} devueltos al pagador",
         )
     return amount
+
+
+def _annul_unsent_refunds(payment: Payment) -> None:
+    unsent = Refund.objects.select_for_update().filter(
+        payment=payment,
+        mercadopago_payment_id=payment.mercadopago_payment_id,  # not a duplicate payment's refund
+        status__in=[RefundStatus.REQUESTED, RefundStatus.FAILED],
+    )
+    for refund in unsent:
+        reserved = LedgerTransaction.objects.get(idempotency_key=f"refund_reserved:{refund.pk}")
+        ledger.reverse(
+            reserved,
+            idempotency_key=f"refund_annulled:{refund.pk}",
+            memo=f"Reembolso {refund.pk} anulado: el contracargo ya le devolvió el pago al cliente",
+        )
+        refund.status = RefundStatus.CANCELLED
+        refund.next_attempt_at = None
+        refund.last_error = "Anulado: contracargo perdido (el emisor devolvió el pago)."
+        refund.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])

@@ -274,6 +274,7 @@ def _book_provider_refunds(payment: Payment, mp: MPPayment) -> Decimal:
     ours = sum(
         Refund.objects.filter(payment=payment, mercadopago_payment_id=mp.id)
         .exclude(status=RefundStatus.FAILED, refused=True)
+        .exclude(status=RefundStatus.CANCELLED)
         .values_list("amount", flat=True),
         Decimal("0.00"),
     )
