@@ -3,12 +3,16 @@ published and delivered the way the marketplace does it, and the ledger's invari
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connections, transaction
+from django.utils import timezone
 
 from conectar.marketplace.contracts import Actor, DisputeResolved, WorkCancelled, WorkCompleted
 from conectar.payments import facade
@@ -173,6 +177,16 @@ def assert_ledger_sound() -> None:
 
 def clearing_balance() -> Decimal:
     return ledger.balance(ledger.clearing())
+
+
+def reconcile(since: date | None = None) -> tuple[str, CommandError | None]:
+    """`manage.py reconcile_payments --since` (today by default): its output, and its error if it failed."""
+    out = io.StringIO()
+    try:
+        call_command("reconcile_payments", "--since", (since or timezone.localdate()).isoformat(), stdout=out)
+    except CommandError as exc:
+        return out.getvalue(), exc
+    return out.getvalue(), None
 
 
 # --- where the sandbox's webhooks go --------------------------------------------------------------------

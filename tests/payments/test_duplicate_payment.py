@@ -15,10 +15,10 @@ from tests.payments.helpers import (
     completed,
     emit,
     paid_trabajo,
+    reconcile,
     sandbox_pay,
     webhooks_nowhere,  # noqa: F401 - autouse fixture
 )
-from tests.payments.test_reconciliation import reconcile
 from tests.support.events import published
 
 pytestmark = pytest.mark.django_db(databases="__all__")

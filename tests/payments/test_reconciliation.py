@@ -1,12 +1,9 @@
 """`manage.py reconcile_payments`: MercadoPago's payments against ours and the ledger."""
 
-import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from conectar.payments.mercadopago import client as mercadopago
 from conectar.payments.models import Refund
@@ -17,20 +14,12 @@ from tests.payments.helpers import (
     emit,
     new_checkout,
     paid_trabajo,
+    reconcile,
     sandbox_pay,
     webhooks_nowhere,  # noqa: F401 - autouse fixture
 )
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-def reconcile(since: date | None = None) -> tuple[str, CommandError | None]:
-    out = io.StringIO()
-    try:
-        call_command("reconcile_payments", "--since", (since or timezone.localdate()).isoformat(), stdout=out)
-    except CommandError as exc:
-        return out.getvalue(), exc
-    return out.getvalue(), None
 
 
 def lines(output: str) -> list[tuple[str, str]]:
