@@ -23,20 +23,10 @@ from conectar.marketplace.models import (
 from conectar.marketplace.services import bans, trabajos
 from conectar.marketplace.workflow import Action
 from conectar.platform.admin_actions import action_with_form
+from conectar.platform.admin_readonly import ReadOnlyAdminMixin
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MessageInline(ReadOnlyMixin, admin.TabularInline):
+class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Message
     fields = ("created_at", "kind", "sender_id", "text", "masked")
     readonly_fields = fields
@@ -46,7 +36,7 @@ class MessageInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Chat)
-class ChatAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "cliente_id", "profesional_id", "created_at", "last_message_at")
     search_fields = ("=id", "=cliente_id", "=profesional_id")
     ordering = ("-last_message_at",)
@@ -57,7 +47,7 @@ class ChatAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
 
-class InfractionInline(ReadOnlyMixin, admin.TabularInline):
+class InfractionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ChatInfraction
     fields = ("created_at", "reason", "chat", "message")
     readonly_fields = fields
@@ -74,7 +64,7 @@ def lift_ban(modeladmin, request, queryset):
 
 
 @admin.register(ChatStanding)
-class ChatStandingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ChatStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user_id", "infractions", "total_infractions", "is_banned", "banned_at", "lifted_at")
     list_filter = ("is_banned",)
     search_fields = ("=user_id",)
@@ -102,7 +92,7 @@ class ChatStandingAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Oferta)
-class OfertaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OfertaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "estado", "precio_final", "cliente_id", "profesional_id", "created_at", "expira_en")
     list_filter = ("estado",)
     search_fields = ("=id", "=cliente_id", "=profesional_id", "=chat__id")
@@ -125,14 +115,14 @@ class OfertaAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
 
-class HistoryInline(ReadOnlyMixin, admin.TabularInline):
+class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TrabajoHistory
     fields = ("created_at", "accion", "desde", "hacia", "actor", "actor_id", "nota")
     readonly_fields = fields
     extra = 0
 
 
-class ResenaInline(ReadOnlyMixin, admin.TabularInline):
+class ResenaInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Resena
     fields = ("autor_rol", "rating", "texto", "created_at", "publicada_at", "respuesta")
     readonly_fields = fields
@@ -153,7 +143,7 @@ class ResolveForm(forms.Form):
 
 
 @admin.register(Trabajo)
-class TrabajoAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TrabajoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "estado", "precio_final", "contracargo", "cliente_id", "profesional_id", "created_at")
     list_filter = ("estado", "contracargo")
     search_fields = ("=id", "=cliente_id", "=profesional_id", "=mercadopago_payment_id")
@@ -233,7 +223,7 @@ class DisputaAdmin(TrabajoAdmin):
 
 
 @admin.register(Resena)
-class ResenaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ResenaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "trabajo", "autor_rol", "rating", "created_at", "publicada_at")
     list_filter = ("autor_rol", "rating")
     search_fields = ("=id", "=autor_id", "=destinatario_id", "=trabajo__id")

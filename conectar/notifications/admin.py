@@ -18,18 +18,10 @@ from conectar.notifications.models import (
     Preference,
 )
 from conectar.notifications.services import delivery as delivery_services
+from conectar.platform.admin_readonly import ReadOnlyAdminMixin
 
 
-class StaffReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class StaffReadOnly(ReadOnlyAdminMixin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 

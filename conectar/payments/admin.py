@@ -27,38 +27,18 @@ from conectar.payments.models import (
 from conectar.payments.services import alerts, chargebacks, payouts, refunds
 from conectar.payments.services import payments as payment_services
 from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
-from conectar.platform.admin_actions import action_with_form, apply_each, report
+from conectar.platform.admin_actions import action_with_form, apply_each
 from conectar.platform.admin_filters import QueueFilter
-from conectar.shared.errors import DomainError
+from conectar.platform.admin_readonly import ReadOnlyAdminMixin
+from conectar.platform.admin_readonly import ReadOnlyInline as PlatformReadOnlyInline
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Shown to staff, changed only through services (or, for the ledger, never)."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
+class ReadOnlyInline(PlatformReadOnlyInline):
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _may_change(request, model_name: str) -> bool:
@@ -198,14 +178,9 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reintentar las transferencias fallidas", permissions=["retry"])
     def retry(self, request, queryset):
-        done, errors = 0, []
-        for payout in queryset:
-            try:
-                payouts.payout_retry(trabajo_id=payout.trabajo_id)
-                done += 1
-            except DomainError as exc:
-                errors.append(f"{payout}: {exc.detail}")
-        report(self, request, done, errors, verb="reintentaron")
+        apply_each(
+            self, request, queryset, lambda p: payouts.payout_retry(trabajo_id=p.trabajo_id), verb="reintentaron"
+        )
 
 
 # --- refunds and alerts ---------------------------------------------------------------------------------
@@ -223,14 +198,8 @@ class RefundAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reintentar los reembolsos fallidos", permissions=["retry"])
     def retry(self, request, queryset):
-        done, errors = 0, []
-        for refund in queryset.filter(status=RefundStatus.FAILED):
-            try:
-                refunds.refund_retry(refund_id=refund.pk)
-                done += 1
-            except DomainError as exc:
-                errors.append(f"{refund}: {exc.detail}")
-        report(self, request, done, errors, verb="reintentaron")
+        failed = queryset.filter(status=RefundStatus.FAILED)
+        apply_each(self, request, failed, lambda r: refunds.refund_retry(refund_id=r.pk), verb="reintentaron")
 
 
 @admin.register(PaymentAlert)

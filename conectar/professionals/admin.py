@@ -26,6 +26,7 @@ from django.utils.timesince import timesince
 from conectar.auth_ctx import facade as accounts
 from conectar.platform.admin_actions import action_with_form, apply_each
 from conectar.platform.admin_filters import QueueFilter
+from conectar.platform.admin_readonly import ReadOnlyInline
 from conectar.professionals.contracts import KycStateConflict, KycStatus
 from conectar.professionals.models import KycDecision, KycDocument, Oficio, Professional, ServicioInstant
 from conectar.professionals.selectors import kyc as kyc_selectors
@@ -158,23 +159,6 @@ def document_preview(document: KycDocument) -> str:
         url,
         max(1, document.size // 1024),
     )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Evidence and history: shown to staff, never edited here (decisions go through services)."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class KycDocumentInline(ReadOnlyInline):
