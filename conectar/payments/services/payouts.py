@@ -96,13 +96,9 @@ def _claim(payout_id: UUID) -> Payout | None:
             return None
         if Payment.objects.filter(trabajo_id=payout.trabajo_id, frozen=True).exists() and not payout.reference:
             # Nothing sent yet and a chargeback or mediation is open: hold it until staff unfreeze.
-            payout.next_attempt_at = None
-            payout.last_error = "Retenida: el pago del trabajo tiene un contracargo o mediación abierta."
-            payout.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
+            retries.hold(payout, reason="Retenida: el pago del trabajo tiene un contracargo o mediación abierta.")
             return None
-        payout.attempts += 1
-        payout.next_attempt_at = timezone.now() + timedelta(seconds=retries.lease_seconds())
-        payout.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+        retries.take_lease(payout)
         return payout
 
 

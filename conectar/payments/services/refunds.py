@@ -178,13 +178,9 @@ def _claim(refund_id: UUID) -> Refund | None:
         if Payment.objects.filter(pk=refund.payment_id, frozen=True).exists():
             # A chargeback or mediation came after the reservation: the issuer may already be
             # returning this money. Hold it (not due) until staff lift the freeze.
-            refund.next_attempt_at = None
-            refund.last_error = "Retenido: el pago tiene un contracargo o mediación abierta."
-            refund.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
+            retries.hold(refund, reason="Retenido: el pago tiene un contracargo o mediación abierta.")
             return None
-        refund.attempts += 1
-        refund.next_attempt_at = timezone.now() + timedelta(seconds=retries.lease_seconds())
-        refund.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+        retries.take_lease(refund)
         return refund
 
 

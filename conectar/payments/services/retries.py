@@ -25,6 +25,21 @@ def lease_seconds() -> float:
     return per_call * (1 + getattr(settings, "MERCADOPAGO_MAX_RETRIES", 2)) + 30
 
 
+def hold(row, *, reason: str) -> None:
+    """Stop scheduling a claimed refund or payout (next_attempt_at None) until staff release it."""
+    row.next_attempt_at = None
+    row.last_error = reason
+    row.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
+
+
+def take_lease(row) -> None:
+    """Count one attempt and own the row for it: if the worker dies mid-call, the sweep finds it due
+    again once the lease is over."""
+    row.attempts += 1
+    row.next_attempt_at = timezone.now() + timedelta(seconds=lease_seconds())
+    row.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+
+
 def is_due(at: datetime | None) -> bool:
     """None means held (not scheduled): a frozen trabajo's payout waits for staff."""
     return at is not None and at <= timezone.now() + _EARLY_SLACK
