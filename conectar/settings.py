@@ -138,10 +138,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 
+CELERY_TASK_ROUTES = ("conectar.platform.queues.route",)  # a queue per context (platform/queues.py)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+
+EVENTBUS_RELAY_INTERVAL_SECONDS = env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
-    "eventbus-relay-all-outboxes": {
-        "task": "eventbus.relay_all_outboxes",
-        "schedule": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
+    # Each outbox's safety net: relays what a missed nudge left (broker down at commit) and sends
+    # again every delivery whose lease ran out unconfirmed (a lost message, a killed worker).
+    **{
+        f"eventbus-relay-{context}": {
+            "task": "eventbus.relay_outbox",
+            "schedule": EVENTBUS_RELAY_INTERVAL_SECONDS,
+            "args": [alias],
+            "options": {"queue": f"eventbus.{context}", "expires": 10 * EVENTBUS_RELAY_INTERVAL_SECONDS},
+        }
+        for context, alias in CONTEXT_DATABASES.items()
     },
     # Payments: re-send due refunds and payouts and unprocessed webhooks whose task was lost.
     "payments-sweep": {"task": "payments.sweep", "schedule": env.float("PAYMENTS_SWEEP_SECONDS", default=60.0)},
@@ -158,9 +169,13 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Event bus ----------------------------------------------------------------------------------
 EVENTBUS = {
-    "RELAY_INTERVAL_SECONDS": env.float("EVENTBUS_RELAY_INTERVAL_SECONDS", default=5.0),
+    "RELAY_INTERVAL_SECONDS": EVENTBUS_RELAY_INTERVAL_SECONDS,
     "RELAY_BATCH_SIZE": env.int("EVENTBUS_RELAY_BATCH_SIZE", default=500),
     "DELIVERY_BATCH_SIZE": env.int("EVENTBUS_DELIVERY_BATCH_SIZE", default=50),
+    # A delivery sent and not confirmed (handled or dead-lettered) within its lease is sent again;
+    # the lease doubles with each unconfirmed send, up to the maximum.
+    "DELIVERY_LEASE_SECONDS": env.float("EVENTBUS_DELIVERY_LEASE_SECONDS", default=60.0),
+    "DELIVERY_LEASE_MAX_SECONDS": env.float("EVENTBUS_DELIVERY_LEASE_MAX_SECONDS", default=3600.0),
     "MAX_RETRIES": env.int("EVENTBUS_MAX_RETRIES", default=8),
     "RETRY_BACKOFF_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_SECONDS", default=2.0),
     "RETRY_BACKOFF_MAX_SECONDS": env.float("EVENTBUS_RETRY_BACKOFF_MAX_SECONDS", default=600.0),

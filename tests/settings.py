@@ -8,6 +8,14 @@ os.environ.setdefault("CONECTAR_ENV", "test")
 os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '14')}")
 os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_BROKER_DB', '15')}")
 
+# Short relay timings so the event-bus tests see retries, dead letters, the beat relay and lease
+# expiry within seconds (the worker subprocesses get the same values through the environment).
+os.environ.setdefault("EVENTBUS_RELAY_INTERVAL_SECONDS", "0.5")
+os.environ.setdefault("EVENTBUS_DELIVERY_LEASE_SECONDS", "5")
+os.environ.setdefault("EVENTBUS_MAX_RETRIES", "3")
+os.environ.setdefault("EVENTBUS_RETRY_BACKOFF_SECONDS", "0.2")
+os.environ.setdefault("EVENTBUS_RETRY_BACKOFF_MAX_SECONDS", "2.0")
+
 from conectar.settings import *  # noqa: F403
 from conectar.settings import INSTALLED_APPS
 
@@ -18,15 +26,5 @@ for _alias, _config in DATABASES.items():  # noqa: F405
 ROOT_URLCONF = "tests.support.urls"
 DATABASE_ROUTERS = ["tests.support.probe.router.ProbeRouter", "conectar.platform.databases.ContextRouter"]
 
-# Short retry and relay timings so the event-bus tests see retries, dead letters and the beat
-# relay within seconds (the worker subprocess gets the same values through its environment).
-EVENTBUS = {
-    **EVENTBUS,  # noqa: F405
-    "MAX_RETRIES": 3,
-    "RETRY_BACKOFF_SECONDS": 0.2,
-    "RETRY_BACKOFF_MAX_SECONDS": 2.0,
-    "RELAY_INTERVAL_SECONDS": 0.5,
-}
-CELERY_BEAT_SCHEDULE["eventbus-relay-all-outboxes"]["schedule"] = 0.5  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is benched
 STATIC_ROOT = None  # static files come from the finders in tests; nothing is collected

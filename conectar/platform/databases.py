@@ -37,6 +37,14 @@ def alias_for(context: str) -> str:
         raise LookupError(f"no database for context {context!r}") from None
 
 
+def context_for(alias: str) -> str:
+    """The context whose database `alias` is (`default` is auth_ctx's)."""
+    for context, context_alias in CONTEXT_DATABASES.items():
+        if context_alias == alias:
+            return context
+    raise LookupError(f"no context for database {alias!r}")
+
+
 def database_settings(*, server_url: str, overrides: dict[str, str], conn_max_age: int) -> dict:
     """DATABASES for every context: `<CTX>_DATABASE_URL` when given, else the server of
     DATABASE_URL with database `<prefix>_<ctx>`, the prefix being DATABASE_URL's own database name."""

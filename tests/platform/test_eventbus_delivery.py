@@ -11,7 +11,8 @@ from django.db import transaction
 from conectar.celery import app as celery_app
 from conectar.platform.eventbus.models import DeadLetter, OutboxEvent, ProcessedEvent
 from conectar.platform.eventbus.publishing import PublishOutsideTransaction, envelope_for
-from conectar.platform.eventbus.tasks import deliver_event
+from conectar.platform.eventbus.tasks import deliver_batch
+from conectar.platform.queues import all_queues, events_queue
 from conectar.platform.events import publish
 from tests.support.accounts import access_token_for
 from tests.support.concurrency import run_concurrently
@@ -52,7 +53,8 @@ def worker_idle() -> bool:
     except (redis.ConnectionError, OSError):
         celery_app.close()  # a pooled connection cut by an earlier outage test; poll again
         return False
-    pending = _redis_broker().llen("celery")
+    broker = _redis_broker()
+    pending = sum(broker.llen(queue) for queue in all_queues())
     return (
         bool(active)
         and not any(active.values())
@@ -112,9 +114,9 @@ def test_c_the_same_event_delivered_again_changes_nothing(worker):
     wait_until(lambda: delivered_everywhere(event), message="first delivery")
 
     envelope = OutboxEvent.objects.using("marketplace").get(event_id=event.event_id).envelope
-    for handler in SUBSCRIBERS.values():  # the broker hands the same message out twice more
-        deliver_event.apply_async(args=[envelope, handler])
-        deliver_event.apply_async(args=[envelope, handler])
+    for context, handler in SUBSCRIBERS.items():  # the broker hands the same message out twice more
+        deliver_batch.apply_async(args=[[[envelope, 0]], handler], queue=events_queue(context))
+        deliver_batch.apply_async(args=[[[envelope, 0]], handler], queue=events_queue(context))
     wait_until(worker_idle, message="the worker to drain", timeout=30)
 
     for alias in SUBSCRIBERS:
@@ -129,7 +131,7 @@ def test_c_concurrent_duplicate_deliveries_apply_once():
     event = ProbePinged(label="concurrent")
     envelope = envelope_for(event)
     handler = SUBSCRIBERS["users"]
-    run_concurrently(lambda: deliver_event.apply(args=[envelope, handler]), times=4)
+    run_concurrently(lambda: deliver_batch.apply(args=[[[envelope, 0]], handler]), times=4)
     assert effects(event.event_id, "users") == 1
     assert ProcessedEvent.objects.using("users").filter(event_id=event.event_id).count() == 1
 

@@ -207,9 +207,9 @@ def test_a_prefork_worker_serves_the_task_and_query_metrics_of_its_children(tmp_
         )
         assert worker.poll() is None, f"the worker exited; see {log_path}"
         for _ in range(4):
-            celery_app.send_task("eventbus.relay_all_outboxes", queue=QUEUE)
+            celery_app.send_task("eventbus.relay_outbox", args=["marketplace"], queue=QUEUE)
 
-        task = "eventbus.relay_all_outboxes"
+        task = "eventbus.relay_outbox"
         samples = wait_until(
             lambda: (
                 (s := _worker_samples(port))
@@ -219,7 +219,7 @@ def test_a_prefork_worker_serves_the_task_and_query_metrics_of_its_children(tmp_
             ),
             message=f"four relay tasks counted and timed by the worker's endpoint (log: {log_path})",
         )
-        # The children's database queries (the relay reads every outbox) are summed in too.
+        # The children's database queries (the relay reads the outbox) are summed in too.
         assert value(samples, "conectar_db_query_duration_seconds_count", alias="marketplace") >= 4
         assert len(list(Path(tmp_path).glob("counter_*.db"))) >= 2  # the main process's and a child's
     finally:

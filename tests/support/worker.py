@@ -14,6 +14,7 @@ import redis
 from django.db import connections
 
 from conectar.platform.databases import CONTEXT_DATABASES
+from conectar.platform.queues import all_queues
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,8 +30,19 @@ def test_database_env() -> dict[str, str]:
 
 
 class CeleryWorker:
-    def __init__(self, *, broker_url: str, log_path: Path, concurrency: int = 2, beat: bool = True):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        log_path: Path,
+        concurrency: int = 2,
+        beat: bool = True,
+        queues: list[str] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.broker_url = broker_url
+        self.queues = queues or all_queues()
+        self.extra_env = extra_env or {}
         self.log_path = log_path
         self.concurrency = concurrency
         self.beat = beat
@@ -45,6 +57,7 @@ class CeleryWorker:
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_BEAT_SCHEDULE_FILENAME": str(Path(self._tmp.name) / "beat-schedule"),
             "PYTHONPATH": str(ROOT),
+            **self.extra_env,
         }
         cmd = [
             sys.executable,
@@ -55,6 +68,7 @@ class CeleryWorker:
             "worker",
             "--loglevel=INFO",
             f"--concurrency={self.concurrency}",
+            "--queues=" + ",".join(self.queues),
             "--pool=" + os.environ.get("BENCH_POOL", "prefork"),
             "--without-gossip",
             "--without-mingle",

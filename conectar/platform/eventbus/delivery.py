@@ -1,19 +1,25 @@
-"""Running one subscriber on one event, exactly once in effect; and the dead-letter path."""
+"""Running one subscriber on one event, exactly once in effect; what the attempt reports back to
+the publisher's relay (handled, retry later, dead); and the dead-letter path."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from uuid import UUID
+
+import structlog
 
 from django.db import connections, transaction
 from django.utils import timezone
 
-from conectar.platform.eventbus.models import DeadLetter, ProcessedEvent
+from conectar.platform.eventbus.models import DeadLetter, OutboxDelivery, ProcessedEvent
 from conectar.platform.eventbus.subscriptions import Subscription
 from conectar.platform.request_id import bind_request_id, reset_request_id
 from conectar.shared.events import from_payload
 
 _PROCESSED_TABLE = ProcessedEvent._meta.db_table
+HANDLED, DEAD, RETRY = OutboxDelivery.Outcome.HANDLED.value, OutboxDelivery.Outcome.DEAD.value, "retry"
+log = structlog.get_logger(__name__)
 
 
 def handle_once(sub: Subscription, envelope: dict) -> bool:
@@ -43,6 +49,35 @@ def _claim(alias: str, event_id: UUID, handler: str) -> bool:
             [event_id, handler],
         )
         return cursor.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery attempt tells the publisher: `handled` (the processed-events record
+    exists), `dead` (dead-lettered after the retries) or `retry` in `retry_in` seconds."""
+
+    event_id: str
+    outcome: str
+    retry_in: float | None = None
+
+
+def attempt(sub: Subscription, envelope: dict, *, failures: int, conf: dict) -> Attempt:
+    """Deliver `envelope` to `sub` once more; `failures` is how often the handler failed before.
+    A failure schedules the next try with backoff, or buries the event after MAX_RETRIES."""
+    event_id = envelope["event_id"]
+    try:
+        handle_once(sub, envelope)
+    except Exception as exc:
+        tries = failures + 1
+        context = {"handler": sub.key, "event_id": event_id, "attempt": tries}
+        if tries > conf["MAX_RETRIES"]:
+            log.exception("eventbus.dead_letter", **context)
+            bury(sub, envelope, attempts=tries, error=repr(exc))
+            return Attempt(event_id, DEAD)
+        delay = retry_delay(tries, base=conf["RETRY_BACKOFF_SECONDS"], cap=conf["RETRY_BACKOFF_MAX_SECONDS"])
+        log.warning("eventbus.retry", delay=delay, error=repr(exc), **context)
+        return Attempt(event_id, RETRY, delay)
+    return Attempt(event_id, HANDLED)
 
 
 def retry_delay(attempt: int, *, base: float, cap: float) -> float:

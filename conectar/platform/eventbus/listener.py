@@ -97,11 +97,11 @@ class OutboxListenerStep(bootsteps.StartStopStep):
         self.listener: OutboxListener | None = None
 
     def start(self, parent):
-        from conectar.platform.eventbus.tasks import relay_outbox  # noqa: PLC0415 - needs the app loaded
+        from conectar.platform.eventbus.tasks import nudge_relay  # noqa: PLC0415 - needs the app loaded
 
         def relay_now(alias: str) -> None:
             try:
-                relay_outbox.apply_async(args=[alias], retry=False)
+                nudge_relay(alias)
             except Exception as exc:  # noqa: BLE001 - the beat sweep relays it once the broker is back
                 log.warning("eventbus.relay_nudge_failed", alias=alias, error=repr(exc))
 

@@ -26,6 +26,44 @@ class OutboxEvent(models.Model):
         return f"{self.event_type} {self.event_id}"
 
 
+class OutboxDelivery(models.Model):
+    """One (event, subscriber) pair the relay has sent, kept in the publisher's database until the
+    subscriber confirms it (its processed-events record exists, or it was dead-lettered).
+
+    Until then the relay sends it again whenever `next_attempt_at` passes: a lease while the
+    message is out, or the backoff a failing handler asked for. Nothing else has to survive —
+    not the broker's copy of the message, not the worker that took it."""
+
+    class Outcome(models.TextChoices):
+        HANDLED = "handled", "Handled"
+        DEAD = "dead", "Dead-lettered"
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    handler = models.CharField(max_length=255)
+    subscriber = models.CharField(max_length=64)  # the subscribing context: its queue and database
+    sends = models.PositiveIntegerField(default=1)
+    failures = models.PositiveIntegerField(default=0)  # attempts the handler itself reported failed
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_once")]
+        indexes = [
+            # The relay's redelivery scan and the metrics only look at what is still unconfirmed.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_unconfirmed_idx",
+                condition=models.Q(confirmed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.handler}"
+
+
 class ProcessedEvent(models.Model):
     """`(event_id, handler)` committed together with the handler's effects: the dedupe record."""
 

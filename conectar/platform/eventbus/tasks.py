@@ -1,9 +1,12 @@
-"""Celery entry points of the event bus (thin: the logic is in relay.py and delivery.py).
+"""Celery entry points of the event bus (thin: the logic is in relay.py, delivery.py and
+confirmations.py).
 
-The relay sends each subscriber its events in batches (`eventbus.deliver_batch`): one message
-carries many events, but each event is still handled in its own transaction with its own dedupe
-record. An event that fails leaves the batch and is retried alone (`eventbus.deliver`) with
-exponential backoff, until it succeeds or is dead-lettered.
+- `eventbus.relay_outbox(alias)` on `eventbus.<publisher>`: new events become deliveries; deliveries
+  whose lease ran out are sent again. Nudged by the outbox listener on commit and by beat.
+- `eventbus.deliver_batch(items, handler)` on `events.<subscriber>`: each event in its own
+  transaction with its own dedupe record; the outcome of every attempt goes back to the publisher.
+- `eventbus.report(publisher, handler, attempts)` on `eventbus.<publisher>`: closes the deliveries
+  that were handled or dead-lettered, and schedules the retries of the ones that failed.
 """
 
 from __future__ import annotations
@@ -12,74 +15,65 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 
-from conectar.platform.databases import ALIASES
-from conectar.platform.eventbus.delivery import bury, handle_once, retry_delay
-from conectar.platform.eventbus.relay import relay_all_pending
-from conectar.platform.eventbus.subscriptions import Subscription, UnknownHandler, subscription
+from conectar.platform.databases import alias_for
+from conectar.platform.eventbus.confirmations import deliveries_report
+from conectar.platform.eventbus.delivery import attempt
+from conectar.platform.eventbus.relay import RelayConfig, relay
+from conectar.platform.eventbus.subscriptions import UnknownHandler, subscription
+from conectar.platform.queues import events_queue, eventbus_queue
 
 log = structlog.get_logger(__name__)
 
-
-def _enqueue_batch(envelopes: list[dict], handler_key: str) -> None:
-    deliver_batch.apply_async(args=[envelopes, handler_key], headers={"request_id": envelopes[0].get("request_id")})
+RELAY, DELIVER, REPORT = "eventbus.relay_outbox", "eventbus.deliver_batch", "eventbus.report"
 
 
-@shared_task(name="eventbus.relay_outbox", ignore_result=True)
-def relay_outbox(alias: str) -> int:
+def relay_config() -> RelayConfig:
     conf = settings.EVENTBUS
-    return relay_all_pending(
-        alias,
-        enqueue=_enqueue_batch,
+    return RelayConfig(
         batch_size=conf["RELAY_BATCH_SIZE"],
         delivery_batch_size=conf["DELIVERY_BATCH_SIZE"],
+        lease_seconds=conf["DELIVERY_LEASE_SECONDS"],
+        lease_max_seconds=conf["DELIVERY_LEASE_MAX_SECONDS"],
     )
 
 
-@shared_task(name="eventbus.relay_all_outboxes", ignore_result=True)
-def relay_all_outboxes() -> int:
-    """The beat-scheduled sweep: catches whatever a missed nudge (broker down at commit) left."""
-    return sum(relay_outbox(alias) for alias in ALIASES)
+def _send(items: list[list], handler_key: str, subscriber: str) -> None:
+    request_id = items[0][0].get("request_id")
+    deliver_batch.apply_async(
+        args=[items, handler_key], queue=events_queue(subscriber), headers={"request_id": request_id}
+    )
 
 
-@shared_task(name="eventbus.deliver_batch", ignore_result=True, acks_late=True)
-def deliver_batch(envelopes: list[dict], handler_key: str) -> None:
-    sub = _subscription(handler_key, envelopes)
-    if sub is not None:
-        for envelope in envelopes:
-            _deliver(sub, envelope, attempt=1)
+@shared_task(name=RELAY, ignore_result=True)
+def relay_outbox(alias: str) -> int:
+    return relay(alias, send=_send, conf=relay_config())
 
 
-@shared_task(bind=True, name="eventbus.deliver", ignore_result=True, acks_late=True)
-def deliver_event(self, envelope: dict, handler_key: str) -> None:
-    sub = _subscription(handler_key, [envelope])
-    if sub is not None:
-        _deliver(sub, envelope, attempt=self.request.retries + 1)
+def nudge_relay(alias: str) -> None:
+    """Ask a worker to relay `alias`'s outbox now (on its `eventbus.<context>` queue)."""
+    relay_outbox.apply_async(args=[alias], queue=eventbus_queue(alias), retry=False)
 
 
-def _subscription(handler_key: str, envelopes: list[dict]) -> Subscription | None:
+@shared_task(name=DELIVER, ignore_result=True, acks_late=True)
+def deliver_batch(items: list[list], handler_key: str) -> None:
     try:
-        return subscription(handler_key)
+        sub = subscription(handler_key)
     except UnknownHandler:
-        # A handler renamed or removed while its deliveries were queued: nothing here can run it.
-        log.exception("eventbus.unknown_handler", handler=handler_key, event_ids=[e["event_id"] for e in envelopes])
-        return None
-
-
-def _deliver(sub: Subscription, envelope: dict, *, attempt: int) -> None:
-    """Attempt number `attempt` of one (event, handler); on failure schedule the next or bury it."""
+        # A handler renamed or removed while its deliveries were out: nothing here can run it, and
+        # the publisher keeps them unconfirmed (and visible in the metrics) until someone looks.
+        log.exception("eventbus.unknown_handler", handler=handler_key, event_ids=[e["event_id"] for e, _ in items])
+        return
+    attempts = [attempt(sub, envelope, failures=failures, conf=settings.EVENTBUS) for envelope, failures in items]
+    publisher = items[0][0]["publisher"]
     try:
-        handle_once(sub, envelope)
-    except Exception as exc:
-        conf = settings.EVENTBUS
-        context = {"handler": sub.key, "event_id": envelope["event_id"], "attempt": attempt}
-        if attempt > conf["MAX_RETRIES"]:
-            log.exception("eventbus.dead_letter", **context)
-            bury(sub, envelope, attempts=attempt, error=repr(exc))
-            return
-        delay = retry_delay(attempt, base=conf["RETRY_BACKOFF_SECONDS"], cap=conf["RETRY_BACKOFF_MAX_SECONDS"])
-        log.warning("eventbus.retry", delay=delay, error=repr(exc), **context)
-        try:
-            deliver_event.apply_async(args=[envelope, sub.key], retries=attempt, countdown=delay)
-        except Exception as broker_exc:
-            log.exception("eventbus.retry_not_scheduled", **context)
-            bury(sub, envelope, attempts=attempt, error=f"{exc!r}; retry not scheduled: {broker_exc!r}")
+        report.apply_async(
+            args=[publisher, handler_key, [[a.event_id, a.outcome, a.retry_in] for a in attempts]],
+            queue=eventbus_queue(alias_for(publisher)),
+        )
+    except Exception:  # noqa: BLE001 - unreported, the deliveries are resent after their lease and deduped
+        log.exception("eventbus.report_not_sent", handler=handler_key)
+
+
+@shared_task(name=REPORT, ignore_result=True)
+def report(publisher: str, handler_key: str, attempts: list[list]) -> None:
+    deliveries_report(alias_for(publisher), handler=handler_key, attempts=attempts)

@@ -1,0 +1,65 @@
+"""Celery queues: who waits behind whom (ARCHITECTURE.md § Events).
+
+- `events.<context>`: that context's event handlers and its own tasks (payments' webhook sync,
+  refunds and payouts; the marketplace's expiries; the notification sweeps).
+- `eventbus.<context>`: the relay and the delivery confirmations of that context's outbox: small
+  and latency-critical, so they never wait behind handler work.
+- `notifications.<channel>`: notification deliveries, one queue per channel, so a flood of e-mails
+  never delays a profile creation, a payment confirmation or a push.
+
+Workers can be started per queue (`celery -A conectar worker -Q "$(python -m conectar.platform.queues
+domain)"`); `make run` runs one worker for the domain queues and one for the deliveries.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from conectar.platform.databases import CONTEXT_DATABASES, context_for
+
+DEFAULT_QUEUE = "celery"  # tasks no rule names (none of ours; test probes)
+NOTIFICATION_CHANNELS = ("push", "email", "sms")
+
+
+def events_queue(context: str) -> str:
+    return f"events.{context}"
+
+
+def eventbus_queue(alias: str) -> str:
+    return f"eventbus.{context_for(alias)}"
+
+
+def notifications_queue(channel: str) -> str:
+    return f"notifications.{channel}"
+
+
+def domain_queues(contexts=tuple(CONTEXT_DATABASES)) -> list[str]:
+    """Everything but the notification deliveries, for `contexts`."""
+    return [
+        *(events_queue(c) for c in contexts),
+        *(f"eventbus.{c}" for c in contexts),
+        DEFAULT_QUEUE,
+    ]
+
+
+def delivery_queues() -> list[str]:
+    return [notifications_queue(channel) for channel in NOTIFICATION_CHANNELS]
+
+
+def all_queues() -> list[str]:
+    return [*domain_queues(), *delivery_queues()]
+
+
+def route(name, args, kwargs, options, task=None, **kw):
+    """CELERY_TASK_ROUTES: a context's task (`<context>.<task>`) runs on `events.<context>`.
+    A queue given at the call site (the event bus, notification deliveries) wins over this."""
+    context = name.partition(".")[0]
+    if context in CONTEXT_DATABASES:
+        return {"queue": events_queue(context)}
+    return None
+
+
+if __name__ == "__main__":  # `python -m conectar.platform.queues domain|deliveries|all`: a worker's -Q
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    queues = {"domain": domain_queues, "deliveries": delivery_queues, "all": all_queues}[which]()
+    print(",".join(queues))  # noqa: T201 - the command's output
