@@ -47,4 +47,7 @@ class NotificationsConfig(AppConfig):
             (payments.PayoutFailed, handlers.on_payout_failed),
             (payments.ChargebackOpened, handlers.on_chargeback_opened),
         ]:
-            subscribe(event, handler, context=self.label)
+            # Each handler reads the recipients from the accounts and users facades before it
+            # writes, so none runs inside the bus's transaction; a notification and its deliveries
+            # are unique per (event, recipient[, channel]), which makes a redelivery a no-op.
+            subscribe(event, handler, context=self.label, atomic=False)

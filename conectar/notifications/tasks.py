@@ -12,24 +12,23 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 
-from conectar.notifications.services import delivery
+from conectar.notifications.services import delivery, queue
 from conectar.notifications.services.queue import DELIVER
 
 log = structlog.get_logger(__name__)
 
 
 @shared_task(bind=True, name=DELIVER, ignore_result=True, acks_late=True)
-def deliver(self, delivery_id: str) -> str | None:
+def deliver(self, delivery_id: str, channel: str | None = None) -> str | None:
     outcome = delivery.delivery_attempt(UUID(delivery_id))
     if outcome.retry_in is not None:
         if self.request.is_eager or settings.CELERY_TASK_ALWAYS_EAGER:
             # No worker to wait for the backoff (development without a broker): it stays pending.
             log.warning("notifications.retry_not_scheduled", delivery_id=delivery_id, reason="eager")
-        else:
-            try:
-                deliver.apply_async(args=[delivery_id], countdown=outcome.retry_in)
-            except Exception:
-                log.exception("notifications.retry_not_scheduled", delivery_id=delivery_id)
+        elif channel is not None:
+            queue.enqueue(UUID(delivery_id), channel, countdown=outcome.retry_in)
+        else:  # a message queued before deliveries named their channel: the sweep picks it up
+            log.warning("notifications.retry_left_for_sweep", delivery_id=delivery_id)
     return outcome.status.value if outcome.status else None
 
 

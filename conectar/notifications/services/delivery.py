@@ -264,7 +264,7 @@ def deliveries_resend(*, delivery_ids: list[UUID]) -> int:
             row.attempts = 0
             row.next_attempt_at = timezone.now()
             row.save()
-        queue.enqueue_on_commit(row.pk for row in rows)
+        queue.enqueue_on_commit((row.pk, row.channel) for row in rows)
     return len(rows)
 
 
@@ -274,12 +274,12 @@ def deliveries_sweep(*, older_than: float, limit: int = 500) -> int:
     by the next sweep while they wait in the queue."""
     cutoff = timezone.now() - timedelta(seconds=older_than)
     with transaction.atomic(using=DB):
-        ids = list(
+        due = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff)
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "channel")[:limit]
         )
-        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
-        queue.enqueue_on_commit(ids)
-    return len(ids)
+        Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(next_attempt_at=timezone.now())
+        queue.enqueue_on_commit(due)
+    return len(due)

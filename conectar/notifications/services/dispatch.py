@@ -172,7 +172,7 @@ def _notify(
     for row in mine:
         if row.status == DeliveryStatus.FAILED:
             publish(_failed_event(notification, row))
-    queue.enqueue_on_commit(r.pk for r in mine if r.status == DeliveryStatus.PENDING)
+    queue.enqueue_on_commit((r.pk, r.channel) for r in mine if r.status == DeliveryStatus.PENDING)
     return notification
 
 

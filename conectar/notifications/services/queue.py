@@ -1,4 +1,6 @@
-"""Handing deliveries to a Celery worker once the notifications transaction commits.
+"""Handing deliveries to a Celery worker once the notifications transaction commits, each on its
+channel's queue (`notifications.<channel>`): a flood of e-mails never holds back a push, and no
+delivery holds back the domain queues.
 
 Services name the task by its registered name instead of importing `tasks` (which sits above them).
 A send that fails (broker down) is logged, not raised: the delivery stays pending and due in the
@@ -15,23 +17,27 @@ from django.conf import settings
 from django.db import transaction
 
 from conectar.platform.databases import alias_for
+from conectar.platform.queues import notifications_queue
 
 DB = alias_for("notifications")
 DELIVER = "notifications.deliver"
 log = structlog.get_logger(__name__)
 
 
-def enqueue(delivery_id: UUID, *, countdown: float | None = None) -> None:
+def enqueue(delivery_id: UUID, channel: str, *, countdown: float | None = None) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:  # development without a broker: run in this process
-        current_app.tasks[DELIVER].apply(args=[str(delivery_id)])
+        current_app.tasks[DELIVER].apply(args=[str(delivery_id), channel])
         return
     try:
-        current_app.send_task(DELIVER, args=[str(delivery_id)], countdown=countdown)
+        current_app.send_task(
+            DELIVER, args=[str(delivery_id), channel], countdown=countdown, queue=notifications_queue(channel)
+        )
     except Exception:
         log.exception("notifications.enqueue_failed", delivery_id=str(delivery_id))
 
 
-def enqueue_on_commit(delivery_ids: Iterable[UUID]) -> None:
-    ids = list(delivery_ids)
-    if ids:
-        transaction.on_commit(lambda: [enqueue(i) for i in ids], using=DB)
+def enqueue_on_commit(deliveries: Iterable[tuple[UUID, str]]) -> None:
+    """`deliveries`: (delivery id, channel) pairs."""
+    pending = list(deliveries)
+    if pending:
+        transaction.on_commit(lambda: [enqueue(i, channel) for i, channel in pending], using=DB)

@@ -27,11 +27,20 @@ def handle_once(sub: Subscription, envelope: dict) -> bool:
 
     The dedupe record and the handler's effects commit in one transaction in the subscriber's
     database. A concurrent duplicate blocks on the unique index until the first commits, then
-    sees the conflict and does nothing. Returns whether the handler ran.
+    sees the conflict and does nothing. A non-atomic subscription runs outside any transaction
+    (its handler calls other contexts first and is idempotent by itself) and is recorded after it
+    returned. Returns whether the handler ran.
     """
     event = from_payload(envelope["event_type"], envelope["payload"])
     token = bind_request_id(envelope.get("request_id"))
     try:
+        if not sub.atomic:
+            if _processed(sub.alias, event.event_id, sub.key):
+                return False
+            sub.handler(event)
+            with transaction.atomic(using=sub.alias):
+                _claim(sub.alias, event.event_id, sub.key)
+            return True
         with transaction.atomic(using=sub.alias):
             if not _claim(sub.alias, event.event_id, sub.key):
                 return False
@@ -39,6 +48,10 @@ def handle_once(sub: Subscription, envelope: dict) -> bool:
         return True
     finally:
         reset_request_id(token)
+
+
+def _processed(alias: str, event_id: UUID, handler: str) -> bool:
+    return ProcessedEvent.objects.using(alias).filter(event_id=event_id, handler=handler).exists()
 
 
 def _claim(alias: str, event_id: UUID, handler: str) -> bool:

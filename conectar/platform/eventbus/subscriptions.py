@@ -18,6 +18,9 @@ class Subscription:
     event_type: str
     handler: Handler
     context: str  # the subscriber's context: its database holds the effects and the dedupe record
+    # False: the handler reads other contexts first and keeps its own writes idempotent per event
+    # (unique keys), so the bus runs it outside any transaction (see delivery.handle_once).
+    atomic: bool = True
 
     @property
     def key(self) -> str:
@@ -36,9 +39,13 @@ class UnknownHandler(LookupError):
     pass
 
 
-def subscribe(event_class: type[DomainEvent], handler: Handler, *, context: str) -> None:
-    """Deliver every `event_class` to `handler`, once per event, in `context`'s database."""
-    sub = Subscription(event_type=event_class.type_name(), handler=handler, context=context)
+def subscribe(event_class: type[DomainEvent], handler: Handler, *, context: str, atomic: bool = True) -> None:
+    """Deliver every `event_class` to `handler`, once per event, in `context`'s database.
+
+    `atomic=False` is for a handler that must call another context (a facade read) before it
+    writes: no transaction may be open during that call, so the handler opens its own after it,
+    and its effects must be idempotent per event by themselves (a redelivery may run it again)."""
+    sub = Subscription(event_type=event_class.type_name(), handler=handler, context=context, atomic=atomic)
     existing = _by_key.get(sub.key)
     if existing is not None and existing.event_type != sub.event_type:
         raise ValueError(f"{sub.key} already handles {existing.event_type}; one handler, one event type")
