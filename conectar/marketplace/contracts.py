@@ -113,7 +113,7 @@ class OfferCreated(_OfferEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class OfferAccepted(_OfferEvent):
-    """The client accepted: the trabajo exists in PENDIENTE_PAGO and its checkout is created."""
+    """The client accepted: the trabajo exists in PENDIENTE_PAGO (its checkout is asked for next)."""
 
     name: ClassVar[str] = "marketplace.offer_accepted"
     trabajo_id: UUID

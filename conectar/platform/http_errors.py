@@ -54,7 +54,7 @@ def error_response(
 
 
 def domain_error_response(exc: DomainError) -> JsonResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited | ServiceUnavailable) else None
     fields = exc.fields if isinstance(exc, InvalidInput) else None
     return error_response(exc.status, exc.detail, exc.code, fields=fields, headers=headers)
 

@@ -84,3 +84,4 @@ class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
     default_detail = "Un servicio necesario no está disponible; probá de nuevo en unos instantes."
+    retry_after = 5  # seconds, answered as Retry-After

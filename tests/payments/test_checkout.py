@@ -14,13 +14,11 @@ from conectar.payments.mercadopago import client as mercadopago
 from conectar.payments.models import Payment
 from conectar.shared.errors import NotFound
 from tests.payments.helpers import (
-    JSON,
     apply_mercadopago,
     new_checkout,
     sandbox_pay,
     webhooks_nowhere,  # noqa: F401 - autouse fixture
 )
-from tests.support.accounts import signed_up
 from tests.support.concurrency import run_concurrently
 from tests.support.events import published
 from tests.support.mp_sandbox import header
@@ -153,78 +151,41 @@ def test_checkout_refuses_amounts_that_are_not_money(mp_sandbox):
     assert mp_sandbox.requests("/checkout/preferences") == []
 
 
-# --- POST /payment/create ------------------------------------------------------------------------------
+# --- checkout_retry (POST /payment/create goes through the marketplace to it) --------------------------
 
 
-def create(client, session, trabajo_id):
-    return client.post(
-        "/api/v1/payment/create", {"trabajo_id": str(trabajo_id)}, content_type=JSON, headers=session.headers
-    )
+def test_a_retry_is_the_next_attempt_on_the_same_payment(mp_sandbox):
+    trabajo = new_checkout()
 
+    retried = facade.checkout_retry(trabajo_id=trabajo.id, cliente_id=trabajo.cliente_id)
 
-def test_the_client_gets_a_new_preference_for_an_unpaid_trabajo(client, mp_sandbox):
-    cliente = signed_up(client)
-    trabajo = new_checkout(cliente_id=cliente.user_id)
-
-    response = create(client, cliente, trabajo.id)
-
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["trabajo_id"] == str(trabajo.id)
-    assert body["payment_id"] == str(trabajo.checkout.payment_id)
-    assert body["preference_id"] != trabajo.checkout.preference_id
-    assert body["payment_url"].startswith(mp_sandbox.url)
+    assert (retried.payment_id, retried.trabajo_id) == (trabajo.checkout.payment_id, trabajo.id)
+    assert retried.preference_id != trabajo.checkout.preference_id
     keys = [header(r, "X-Idempotency-Key") for r in mp_sandbox.requests("/checkout/preferences", method="POST")]
     assert keys == [f"checkout:{trabajo.id}:1", f"checkout:{trabajo.id}:2"]
-    payment = Payment.objects.get(trabajo_id=trabajo.id)
-    assert (payment.attempt, payment.preference_id) == (2, body["preference_id"])
+    assert (trabajo.payment().attempt, trabajo.payment().preference_id) == (2, retried.preference_id)
     assert len(published("payments.payment_created.v1", "payments")) == 2
+    with pytest.raises(NotFound):
+        facade.checkout_retry(trabajo_id=trabajo.id, cliente_id=uuid.uuid4())
 
 
-def test_after_a_rejected_card_the_client_can_pay_again(client, mp_sandbox):
-    cliente = signed_up(client)
-    trabajo = new_checkout(cliente_id=cliente.user_id)
+def test_after_a_rejected_card_the_client_can_pay_again(mp_sandbox):
+    trabajo = new_checkout()
     apply_mercadopago(sandbox_pay(mp_sandbox, trabajo, status="rejected"))
     assert trabajo.payment().status == PaymentStatus.REJECTED
 
-    response = create(client, cliente, trabajo.id)
+    facade.checkout_retry(trabajo_id=trabajo.id, cliente_id=trabajo.cliente_id)
 
-    assert response.status_code == 200
     assert trabajo.payment().status == PaymentStatus.PENDING
 
 
-def test_only_the_owner_may_retry_and_only_while_unpaid(client, mp_sandbox):
-    cliente = signed_up(client)
-    otro = signed_up(client)
-    profesional = signed_up(client, rol="PROFESIONAL")
-    trabajo = new_checkout(cliente_id=cliente.user_id)
-
-    assert create(client, otro, trabajo.id).status_code == 404
-    assert create(client, cliente, uuid.uuid4()).status_code == 404
-    assert create(client, profesional, trabajo.id).status_code == 403
-    assert client.post("/api/v1/payment/create", {"trabajo_id": str(trabajo.id)}, content_type=JSON).status_code == 401
-    malformed = client.post(
-        "/api/v1/payment/create", {"trabajo_id": "nope"}, content_type=JSON, headers=cliente.headers
-    )
-    assert malformed.status_code == 422
-    assert "trabajo_id" in malformed.json()["fields"]
-
-    apply_mercadopago(sandbox_pay(mp_sandbox, trabajo))
-    paid = create(client, cliente, trabajo.id)
-    assert paid.status_code == 409
-    assert paid.json()["code"] == "payment_not_retryable"
-    assert len(mp_sandbox.requests("/checkout/preferences", method="POST")) == 1
-
-
-def test_retry_with_mercadopago_down_is_a_503_with_the_error_body(client, mp_sandbox):
-    cliente = signed_up(client)
-    trabajo = new_checkout(cliente_id=cliente.user_id)
+def test_retry_with_mercadopago_down_changes_nothing(mp_sandbox):
+    trabajo = new_checkout()
     mp_sandbox.fail_next("/checkout/preferences", count=10, status=500)
 
-    response = create(client, cliente, trabajo.id)
+    with pytest.raises(PaymentProviderUnavailable):
+        facade.checkout_retry(trabajo_id=trabajo.id, cliente_id=trabajo.cliente_id)
 
-    assert response.status_code == 503
-    assert response.json()["code"] == "payment_provider_unavailable"
     payment = trabajo.payment()
     assert (payment.attempt, payment.preference_id) == (1, trabajo.checkout.preference_id)
 

@@ -5,11 +5,12 @@ from ninja import Router
 from conectar.marketplace.http import (
     admin_trabajo_routes,
     chat_routes,
+    checkout_routes,
     oferta_routes,
     trabajo_routes,
     webhook_routes,
 )
 
 router = Router()
-for module in (chat_routes, oferta_routes, trabajo_routes, admin_trabajo_routes, webhook_routes):
+for module in (chat_routes, oferta_routes, trabajo_routes, checkout_routes, admin_trabajo_routes, webhook_routes):
     router.add_router("", module.router)

@@ -34,9 +34,9 @@ from conectar.marketplace.models import (
     Trabajo,
 )
 from conectar.marketplace.selectors.contacts import contacts_unlocked
-from conectar.marketplace.services import bans
+from conectar.marketplace.services import bans, checkouts
 from conectar.marketplace.services import chat as chat_services
-from conectar.payments import facade as payments
+from conectar.payments.contracts import PaymentProviderUnavailable
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
 from conectar.professionals import facade as professionals
@@ -174,16 +174,25 @@ def _decide(oferta: Oferta, estado: OfertaEstado) -> None:
 
 
 def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
-    """The client accepts: the trabajo (PENDIENTE_PAGO, commission rate frozen now) and its
-    MercadoPago checkout are created in one go. The oferta row stays locked until the checkout
-    exists, so a concurrent accept waits and then finds it ACEPTADA (409). If MercadoPago cannot
-    create the checkout, everything here rolls back: the oferta is OFERTADA again, no trabajo exists."""
+    """The client accepts: the trabajo (PENDIENTE_PAGO, commission rate frozen now) is created, then
+    its MercadoPago checkout (services.checkouts).
+
+    What other contexts know is read before the oferta is locked, and the checkout is asked for
+    after the acceptance committed: no call leaves this context while the row lock is held. A
+    concurrent accept waits for the lock and finds the oferta ACEPTADA (409). If MercadoPago cannot
+    make the checkout, the trabajo stays PENDIENTE_PAGO with no payment and the client gets 503 saying
+    so; `POST /payment/create` makes the checkout later."""
+    oferta = Oferta.objects.filter(pk=oferta_id, cliente_id=cliente_id).first()
+    if oferta is None:
+        raise NotFound("No encontramos esa oferta.")
+    eligibility = professionals.work_eligibility(usuario_id=oferta.profesional_id)
+    if not eligibility.can_receive_work:
+        raise Conflict("El profesional no puede tomar trabajos en este momento.", code="professional_not_eligible")
+    rate = professionals.commission_rate(usuario_id=oferta.profesional_id)
+    payer = accounts.get_account(user_id=cliente_id)
+
     with transaction.atomic(using=DB):
         oferta = _locked_live(oferta_id, cliente_id=cliente_id)
-        eligibility = professionals.work_eligibility(usuario_id=oferta.profesional_id)
-        if not eligibility.can_receive_work:
-            raise Conflict("El profesional no puede tomar trabajos en este momento.", code="professional_not_eligible")
-        rate = professionals.commission_rate(usuario_id=oferta.profesional_id)
         _decide(oferta, OfertaEstado.ACEPTADA)
         now = timezone.now()
         trabajo = Trabajo.objects.create(
@@ -198,24 +207,18 @@ def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
             created_at=now,
             updated_at=now,
         )
-        payer = accounts.get_account(user_id=cliente_id)
-        checkout = payments.checkout_create(
-            trabajo_id=trabajo.pk,
-            cliente_id=trabajo.cliente_id,
-            profesional_id=trabajo.profesional_id,
-            payer_email=payer.email if payer else None,
-            title=f"Trabajo: {oferta.descripcion}"[:250],
-            amount=trabajo.precio_final,
-        )
-        trabajo.payment_id = checkout.payment_id
-        trabajo.payment_preference_id = checkout.preference_id
-        trabajo.payment_url = checkout.payment_url
-        trabajo.save(update_fields=["payment_id", "payment_preference_id", "payment_url"])
         publish(OfferAccepted(**_event_fields(oferta), trabajo_id=trabajo.pk))
         chat_services.system_message_post(
             chat_id=oferta.chat_id,
             text=f"El cliente aceptó la oferta por $ {format_money(oferta.precio_final)}. Falta el pago.",
         )
+    try:
+        checkout = checkouts.checkout_open(trabajo, payer_email=payer.email if payer else None)
+    except PaymentProviderUnavailable as exc:
+        raise PaymentProviderUnavailable(
+            f"Aceptaste la oferta: el trabajo {trabajo.pk} espera el pago, pero MercadoPago no respondió. "
+            "Probá pagar de nuevo en unos minutos."
+        ) from exc
     return Acceptance(oferta, trabajo, checkout.preference_id, checkout.payment_url)
 
 

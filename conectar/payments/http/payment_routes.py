@@ -1,4 +1,5 @@
-"""Payment routes (API.md § payments): checkout retry, status, history; staff refund and payout retry."""
+"""Payment routes (API.md § payments): status, history; staff refund and payout retry. The checkout of
+a trabajo (`POST /payment/create`) is the marketplace's step of the acceptance saga (its routes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import Field
 
 from conectar.payments.http.bodies import payment_body, payment_detail_body, payout_body, refund_body
 from conectar.payments.selectors import payments as payment_selectors
-from conectar.payments.services import checkout, payouts, refunds
+from conectar.payments.services import payouts, refunds
 from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer, ServiceKey
 from conectar.platform.permissions import ADMIN_ROLE
 from conectar.shared.errors import NotFound
@@ -40,22 +41,6 @@ def _is_admin(principal) -> bool:
 
 def _staff_id(principal) -> UUID | None:
     return principal.user_id if isinstance(principal, Principal) else None
-
-
-@router.post(
-    "/payment/create",
-    response=dict,
-    auth=RoleBearer("CLIENTE"),
-    summary="A new MercadoPago checkout for an unpaid trabajo of mine",
-)
-def payment_create(request, payload: TrabajoIn):
-    result = checkout.checkout_retry(trabajo_id=payload.trabajo_id, cliente_id=request.auth.user_id)
-    return {
-        "payment_id": str(result.payment_id),
-        "trabajo_id": str(result.trabajo_id),
-        "preference_id": result.preference_id,
-        "payment_url": result.payment_url,
-    }
 
 
 @router.get(

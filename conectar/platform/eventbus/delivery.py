@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import structlog
-
 from django.db import connections, transaction
 from django.utils import timezone
 

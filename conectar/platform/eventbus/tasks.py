@@ -20,7 +20,7 @@ from conectar.platform.eventbus.confirmations import deliveries_report
 from conectar.platform.eventbus.delivery import attempt
 from conectar.platform.eventbus.relay import RelayConfig, relay
 from conectar.platform.eventbus.subscriptions import UnknownHandler, subscription
-from conectar.platform.queues import events_queue, eventbus_queue
+from conectar.platform.queues import eventbus_queue, events_queue
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +70,7 @@ def deliver_batch(items: list[list], handler_key: str) -> None:
             args=[publisher, handler_key, [[a.event_id, a.outcome, a.retry_in] for a in attempts]],
             queue=eventbus_queue(alias_for(publisher)),
         )
-    except Exception:  # noqa: BLE001 - unreported, the deliveries are resent after their lease and deduped
+    except Exception:
         log.exception("eventbus.report_not_sent", handler=handler_key)
 
 
