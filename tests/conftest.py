@@ -13,7 +13,7 @@ from tests.support.worker import CeleryWorker
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 # Fixtures shared by several test packages (mp_sandbox, mp_webhook_receiver).
-pytest_plugins = ["tests.support.mp_sandbox"]
+pytest_plugins = ["tests.support.mp_sandbox", "tests.support.call_guard"]
 
 
 @pytest.fixture(scope="session")

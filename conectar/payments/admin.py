@@ -137,7 +137,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         "trabajo_id",
         "profesional_id",
         "amount",
-        "destination",
+        "destino",
         "provider",
         "status",
         "attempts",
@@ -148,6 +148,10 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("=trabajo_id", "=profesional_id", "reference")
     ordering = ("created_at",)
     actions = ("mark_paid", "retry")
+
+    @admin.display(description="Destino")
+    def destino(self, payout):
+        return payouts.payout_destination(payout) or "(sin cuenta cargada)"
 
     def has_mark_paid_permission(self, request):
         return _may_change(request, "payout")
@@ -165,7 +169,7 @@ class PayoutAdmin(ReadOnlyAdmin):
             title="Marcar transferencias como pagadas",
             intro="Confirmás que transferiste estos montos a la cuenta de cobro de cada profesional:",
             items=lambda p: (
-                f"{p.amount} ARS a {p.destination or '(sin cuenta cargada)'} — trabajo {p.trabajo_id} — "
+                f"{p.amount} ARS a {payouts.payout_destination(p) or '(sin cuenta cargada)'} — trabajo {p.trabajo_id} — "
                 f"{p.get_status_display()}"
             ),
             note="Queda registrado en el libro contable y se le avisa al profesional. Las ya pagadas no cambian.",

@@ -34,16 +34,19 @@ def _clean(rating: int, texto: str | None) -> str:
     return texto
 
 
-def _author_name(user_id: UUID) -> str:
-    profile = users.get_profile(user_id=user_id)
-    if profile is None:
-        return "Usuario"
-    # First name and initial: enough to trust a review, not enough to find the person.
-    initial = f" {profile.apellido[:1]}." if profile.apellido else ""
-    return f"{profile.nombre}{initial}".strip() or "Usuario"
+def _author_names(user_ids) -> dict[UUID, str]:
+    """How each author signs a published review, read from users before any lock is taken."""
+    profiles = users.get_profiles(user_ids=list(set(user_ids)))
+    names = {}
+    for user_id in user_ids:
+        profile = profiles.get(user_id)
+        # First name and initial: enough to trust a review, not enough to find the person.
+        initial = f" {profile.apellido[:1]}." if profile and profile.apellido else ""
+        names[user_id] = (f"{profile.nombre}{initial}".strip() if profile else "") or "Usuario"
+    return names
 
 
-def _publish(resena: Resena, now) -> None:
+def _publish(resena: Resena, now, names: dict[UUID, str]) -> None:
     resena.publicada_at = now
     resena.save(update_fields=["publicada_at"])
     publish(
@@ -56,7 +59,7 @@ def _publish(resena: Resena, now) -> None:
             profesional_id=resena.profesional_id,
             rating=resena.rating,
             texto=resena.texto,
-            autor_nombre=_author_name(resena.autor_id),
+            autor_nombre=names.get(resena.autor_id, "Usuario"),
             created_at=resena.created_at,
         )
     )
@@ -64,9 +67,10 @@ def _publish(resena: Resena, now) -> None:
 
 def resena_create(*, trabajo_id: UUID, autor_id: UUID, rating: int, texto: str | None) -> Resena:
     texto = _clean(rating, texto)
+    names = _author_names(_trabajo_of(trabajo_id, autor_id).participants())
     with transaction.atomic(using=DB):
         # The trabajo row lock orders the two sides' reviews: the second one sees the first.
-        trabajo = _locked_trabajo_of(trabajo_id, autor_id)
+        trabajo = _trabajo_of(trabajo_id, autor_id, locked=True)
         now = timezone.now()
         if trabajo.estado not in REVIEWABLE:
             raise Conflict(
@@ -101,13 +105,14 @@ def resena_create(*, trabajo_id: UUID, autor_id: UUID, rating: int, texto: str |
         hidden = list(Resena.objects.filter(trabajo=trabajo, publicada_at__isnull=True).order_by("created_at"))
         if len(hidden) == 2:  # noqa: PLR2004 - both sides have spoken: both become public together
             for each in hidden:
-                _publish(each, now)
+                _publish(each, now, names)
             resena.publicada_at = now
     return resena
 
 
-def _locked_trabajo_of(trabajo_id: UUID, user_id: UUID) -> Trabajo:
-    trabajo = Trabajo.objects.select_for_update().filter(pk=trabajo_id).first()
+def _trabajo_of(trabajo_id: UUID, user_id: UUID, *, locked: bool = False) -> Trabajo:
+    trabajos = Trabajo.objects.select_for_update() if locked else Trabajo.objects
+    trabajo = trabajos.filter(pk=trabajo_id).first()
     if trabajo is None or user_id not in trabajo.participants():
         raise NotFound("No encontramos ese trabajo.")
     return trabajo
@@ -141,13 +146,16 @@ def resenas_publish_due(*, limit: int = 500) -> int:
     """Beat: reviews whose window closed without the other side's review become public."""
     published = 0
     now = timezone.now()
-    due = Resena.objects.filter(publicada_at__isnull=True, trabajo__resenas_hasta__lte=now).values_list(
-        "pk", flat=True
-    )[:limit]
+    due = dict(
+        Resena.objects.filter(publicada_at__isnull=True, trabajo__resenas_hasta__lte=now).values_list("pk", "autor_id")[
+            :limit
+        ]
+    )
+    names = _author_names(list(due.values()))
     for resena_id in due:
         with transaction.atomic(using=DB):
             resena = Resena.objects.select_for_update(skip_locked=True).filter(pk=resena_id, publicada_at=None).first()
             if resena is not None:
-                _publish(resena, now)
+                _publish(resena, now, names)
                 published += 1
     return published

@@ -56,11 +56,20 @@ def _provider() -> str:
 
 
 def _destination(profesional_id: UUID) -> str:
+    """The professional's payout account, asked of the professionals context: never while a
+    transaction or lock is open here."""
     return professionals.payout_account(usuario_id=profesional_id) or ""
 
 
+def payout_destination(payout: Payout) -> str:
+    """Where the payout goes: the account it was sent to, else the professional's current one
+    (what staff transfer to by hand)."""
+    return payout.destination or _destination(payout.profesional_id)
+
+
 def payout_create(*, trabajo_id: UUID, profesional_id: UUID, amount: Decimal) -> Payout:
-    """Inside the release's transaction (the Payment lock held). Idempotent by trabajo."""
+    """Inside the release's transaction (the Payment lock held). Idempotent by trabajo. The
+    destination is read when the payout is sent (or shown to staff), outside any lock."""
     payout_id = payout_id_for(trabajo_id)
     existing = Payout.objects.filter(pk=payout_id).first()
     if existing is not None:
@@ -71,7 +80,6 @@ def payout_create(*, trabajo_id: UUID, profesional_id: UUID, amount: Decimal) ->
         trabajo_id=trabajo_id,
         profesional_id=profesional_id,
         amount=amount,
-        destination=_destination(profesional_id),
         provider=provider,
         status=PayoutStatus.PENDING_MANUAL if provider == MANUAL else PayoutStatus.PENDING,
         next_attempt_at=None if provider == MANUAL else timezone.now(),
@@ -119,6 +127,8 @@ def payout_send(payout_id: UUID) -> None:
             if not destination:
                 _fail(payout.pk, reason="El profesional no cargó su cuenta de cobro (CBU, CVU o alias).")
                 return
+            # Staff see the account the transfer was asked for, whatever the professional sets later.
+            Payout.objects.filter(pk=payout.pk, destination="").update(destination=destination)
             intent = mercadopago.create_transfer(
                 idempotency_key=payout.idempotency_key,
                 amount=payout.amount,
@@ -261,7 +271,9 @@ def payout_mark_paid(*, payout_id: UUID, reference: str, by: UUID) -> Payout:
 
 def payout_retry(*, trabajo_id: UUID) -> Payout:
     """Send a FAILED payout again, with the provider configured now and the professional's current
-    payout account (they may just have fixed it)."""
+    payout account (they may just have fixed it; read before anything is locked)."""
+    unlocked = Payout.objects.filter(trabajo_id=trabajo_id).first()
+    destination = _destination(unlocked.profesional_id) if unlocked is not None else ""
     with transaction.atomic(using=DB):
         payout = Payout.objects.select_for_update().filter(trabajo_id=trabajo_id).first()
         if payout is None:
@@ -272,7 +284,7 @@ def payout_retry(*, trabajo_id: UUID) -> Payout:
             raise PaymentFrozen
         provider = _provider()
         payout.provider = provider
-        payout.destination = _destination(payout.profesional_id) or payout.destination
+        payout.destination = destination or payout.destination
         payout.status = PayoutStatus.PENDING_MANUAL if provider == MANUAL else PayoutStatus.PENDING
         payout.attempts = 0
         payout.reference = ""
