@@ -169,8 +169,8 @@ class PayoutAdmin(ReadOnlyAdmin):
             title="Marcar transferencias como pagadas",
             intro="Confirmás que transferiste estos montos a la cuenta de cobro de cada profesional:",
             items=lambda p: (
-                f"{p.amount} ARS a {payouts.payout_destination(p) or '(sin cuenta cargada)'} — trabajo {p.trabajo_id} — "
-                f"{p.get_status_display()}"
+                f"{p.amount} ARS a {payouts.payout_destination(p) or '(sin cuenta cargada)'} — "
+                f"trabajo {p.trabajo_id} — {p.get_status_display()}"
             ),
             note="Queda registrado en el libro contable y se le avisa al profesional. Las ya pagadas no cambian.",
             submit_label="Marcar como pagadas",

@@ -52,7 +52,7 @@ def _install() -> None:
             if inspect.isfunction(func) and func.__module__ == facade.__name__ and not name.startswith("_"):
                 setattr(facade, name, _watched(f"{context}.facade.{name}", func, alias))
     client = importlib.import_module("conectar.payments.mercadopago.client")
-    client._guarded = _watched("MercadoPago", client._guarded, None)  # noqa: SLF001 - the one gate to the SDK
+    client._guarded = _watched("MercadoPago", client._guarded, None)  # the one gate to the SDK
 
 
 @pytest.fixture(scope="session", autouse=True)
