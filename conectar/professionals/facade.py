@@ -8,7 +8,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 
 from conectar.platform.databases import alias_for
 from conectar.professionals.contracts import (
@@ -77,8 +76,7 @@ def ensure_catalogue() -> list[OficioDTO]:
 def ensure_professional(*, usuario_id: UUID, nombre: str, apellido: str) -> ProfessionalSummary:
     """What the registration event does, for a caller that cannot wait for it (idempotent: the
     event, when it arrives, finds the professional there)."""
-    with transaction.atomic(using=DB):  # it publishes in its caller's transaction (normally the delivery's)
-        professional = profile_services.professional_create(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
+    professional = profile_services.professional_ensure(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
     return profiles.to_summary(professional)
 
 

@@ -16,7 +16,7 @@ from conectar.users.contracts import AvatarUploaded, UserUpdated
 
 def on_user_registered(event: UserRegistered) -> None:
     if event.rol == Role.PROFESIONAL:
-        profiles.professional_create(usuario_id=event.user_id, nombre=event.nombre, apellido=event.apellido)
+        profiles.professional_ensure(usuario_id=event.user_id, nombre=event.nombre, apellido=event.apellido)
 
 
 def on_user_updated(event: UserUpdated) -> None:

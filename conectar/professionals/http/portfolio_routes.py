@@ -15,12 +15,11 @@ from uuid import UUID
 
 from ninja import File, Router, Schema, Status, UploadedFile
 
-from conectar.platform.auth import RoleBearer
-from conectar.professionals.http.deps import PROFESIONAL, own_professional
+from conectar.professionals.http.deps import ProfessionalBearer, own_professional
 from conectar.professionals.selectors import portfolio as selectors
 from conectar.professionals.services import portfolio as services
 
-router = Router(tags=["professionals"], auth=RoleBearer(PROFESIONAL))
+router = Router(tags=["professionals"], auth=ProfessionalBearer())
 
 
 class PortfolioImageOut(Schema):

@@ -10,14 +10,13 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from conectar.auth_ctx import facade as accounts
-from conectar.platform.auth import RoleBearer
 from conectar.professionals import limits
 from conectar.professionals.http.bodies import level_body, own_profile_body
-from conectar.professionals.http.deps import PROFESIONAL, own_professional
+from conectar.professionals.http.deps import ProfessionalBearer, own_professional
 from conectar.professionals.models import Professional
 from conectar.professionals.services import profile_settings
 
-router = Router(tags=["professional"], auth=RoleBearer(PROFESIONAL))
+router = Router(tags=["professional"], auth=ProfessionalBearer())
 
 
 class SettingsIn(Schema):

@@ -17,13 +17,23 @@ from conectar.professionals.services import search_index
 DB = alias_for("professionals")
 
 
-def professional_create(*, usuario_id: UUID, nombre: str, apellido: str) -> Professional:
-    """Idempotent: a redelivered registration finds the professional already there."""
-    professional, created = Professional.objects.get_or_create(
-        usuario_id=usuario_id, defaults={"nombre": nombre, "apellido": apellido}
-    )
-    if created:
-        publish(ProfessionalCreated(professional_id=professional.pk, usuario_id=usuario_id))
+def professional_ensure(*, usuario_id: UUID, nombre: str = "", apellido: str = "") -> Professional:
+    """The professional profile of account `usuario_id` (whose role is PROFESIONAL), started now if
+    it does not exist yet: by the registration event, or by the professional's first request when
+    that event is still on its way. Either way it is created once and announced once; names given
+    here fill a profile started without them."""
+    professional = Professional.objects.filter(usuario_id=usuario_id).first()
+    if professional is None:
+        with transaction.atomic(using=DB):
+            professional, created = Professional.objects.get_or_create(
+                usuario_id=usuario_id, defaults={"nombre": nombre, "apellido": apellido}
+            )
+            if created:
+                publish(ProfessionalCreated(professional_id=professional.pk, usuario_id=usuario_id))
+                return professional
+    if (nombre or apellido) and not (professional.nombre or professional.apellido):
+        person_copy_update(usuario_id=usuario_id, nombre=nombre, apellido=apellido)
+        professional.refresh_from_db(using=DB)
     return professional
 
 
