@@ -101,6 +101,10 @@ DATABASES = database_settings(
     server_url=env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/conectar"),
     overrides={ctx: env.str(f"{ctx.upper()}_DATABASE_URL", default="") for ctx in CONTEXT_DATABASES},
     conn_max_age=env.int("DB_CONN_MAX_AGE", default=600),
+    # The connection budget (ARCHITECTURE.md § Databases): at most DB_POOL_SIZE connections per
+    # alias per process, whatever the server; 0 turns the pool off (per-thread connections).
+    pool_size=env.int("DB_POOL_SIZE", default=1),
+    pool_timeout=env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
 )
 DATABASE_ROUTERS = ["conectar.platform.databases.ContextRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -39,7 +39,11 @@ def celery_worker(django_db_setup, django_db_blocker, broker_proxy):
     os.environ["CELERY_BROKER_URL"] = proxied_url
     celery_app.close()  # drop pooled connections so publishing goes through the proxy
     ARTIFACTS.mkdir(exist_ok=True)
-    worker = CeleryWorker(broker_url=proxied_url, log_path=ARTIFACTS / "celery-worker.log")
+    worker = CeleryWorker(
+        broker_url=proxied_url,
+        log_path=ARTIFACTS / "celery-worker.log",
+        extra_env={"DB_POOL_SIZE": "1"},  # the production connection budget
+    )
     with django_db_blocker.unblock():
         worker.start(celery_app)
     yield worker

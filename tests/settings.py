@@ -8,6 +8,10 @@ os.environ.setdefault("CONECTAR_ENV", "test")
 os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '14')}")
 os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{os.environ.get('TEST_BROKER_DB', '15')}")
 
+# The test process's threads (concurrency tests) each hold a connection for the whole test: no
+# pool here. Servers the tests start get the production budget (DB_POOL_SIZE=1) explicitly.
+os.environ.setdefault("DB_POOL_SIZE", "0")
+
 # Short relay timings so the event-bus tests see retries, dead letters, the beat relay and lease
 # expiry within seconds (the worker subprocesses get the same values through the environment).
 os.environ.setdefault("EVENTBUS_RELAY_INTERVAL_SECONDS", "0.5")

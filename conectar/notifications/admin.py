@@ -90,6 +90,7 @@ _DELIVERY_FIELDS = (
     "payload",
     "attempts",
     "next_attempt_at",
+    "claim_id",
     "last_error",
     "provider_message_id",
     "sent_at",

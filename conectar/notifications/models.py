@@ -1,10 +1,11 @@
 """Notifications tables (database alias `notifications`).
 
 - `Notification`: one thing one person (or one raw address) is told, answering one event.
-- `Delivery`: that notification on one channel, with its status, the rendered text and the provider's
-  answer. `(event_id, recipient, channel)` is unique: whatever is redelivered, nobody hears of the
-  same event twice on the same channel. In development (no provider credentials) the delivery row
-  itself is the local store (`provider = "dev"`), shown in Django admin and by `latest_messages`.
+- `Delivery`: that notification on one channel, with its status, the rendered text, the provider's
+  answer and the lease of the attempt sending it. `(event_id, recipient, channel)` is unique:
+  whatever is redelivered, nobody hears of the same event twice on the same channel. In development
+  (no provider credentials) the delivery row itself is the local store (`provider = "dev"`), shown
+  in Django admin and by `latest_messages`.
 - `DeliveryAttempt`: each call to a provider (or wait for its open circuit), for staff.
 - `Preference`: what a person switched on or off (event tipo and channel); absent means the default.
 - `Device`: FCM registration tokens.
@@ -64,7 +65,10 @@ class Delivery(models.Model):
     provider_message_id = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveIntegerField(default=0)  # calls that reached (or tried to reach) the provider
     last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)  # while claimed: when the lease runs out
+    # The attempt that holds the lease (claim → send → settle): its settle applies only while this
+    # is still its id, so an attempt that outlived its lease cannot overwrite a newer one. None: unclaimed.
+    claim_id = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

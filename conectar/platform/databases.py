@@ -45,9 +45,17 @@ def context_for(alias: str) -> str:
     raise LookupError(f"no context for database {alias!r}")
 
 
-def database_settings(*, server_url: str, overrides: dict[str, str], conn_max_age: int) -> dict:
+def database_settings(
+    *, server_url: str, overrides: dict[str, str], conn_max_age: int, pool_size: int = 0, pool_timeout: float = 10.0
+) -> dict:
     """DATABASES for every context: `<CTX>_DATABASE_URL` when given, else the server of
-    DATABASE_URL with database `<prefix>_<ctx>`, the prefix being DATABASE_URL's own database name."""
+    DATABASE_URL with database `<prefix>_<ctx>`, the prefix being DATABASE_URL's own database name.
+
+    `pool_size` > 0: the connection budget. Each process keeps at most that many connections per
+    alias in a pool (psycopg_pool through Django), opened on first use and shared by all its
+    threads — a daphne process runs every request in a thread of its own, and per-thread persistent
+    connections piled up there. A thread waits up to `pool_timeout` seconds for a free one. 0: one
+    connection per thread, kept `conn_max_age` seconds (the test process, whose threads hold theirs)."""
     prefix = urlsplit(server_url).path.lstrip("/") or "conectar"
     databases = {}
     for context, alias in CONTEXT_DATABASES.items():
@@ -55,12 +63,16 @@ def database_settings(*, server_url: str, overrides: dict[str, str], conn_max_ag
         config = environ.Env.db_url_config(url)
         config.update(
             ENGINE=_POSTGIS_ENGINE if context in GEO_CONTEXTS else _POSTGRES_ENGINE,
-            CONN_MAX_AGE=conn_max_age,
+            CONN_MAX_AGE=0 if pool_size else conn_max_age,
             CONN_HEALTH_CHECKS=True,
             ATOMIC_REQUESTS=False,
         )
+        options = config.setdefault("OPTIONS", {})
         # JIT planning costs tens of ms on the search queries and never pays back on OLTP work.
-        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        options["options"] = "-c jit=off"
+        if pool_size:
+            # min_size 0: an alias this process never uses never costs it a connection.
+            options["pool"] = {"min_size": 0, "max_size": pool_size, "timeout": pool_timeout, "max_idle": 300}
         databases[alias] = config
     return databases
 

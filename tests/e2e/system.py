@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 
+from conectar.platform.queues import all_queues
 from tests.support.standins import GoogleStandIn, SendGridStandIn, TwilioStandIn
 from tests.support.waiting import wait_until
 from tests.support.worker import test_database_env
@@ -175,6 +176,7 @@ def _environment(*, sandbox_url: str, web_url: str, providers: dict[str, str], w
         "CONECTAR_ENV": "test",  # no rate limits: every request of the suite comes from 127.0.0.1
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
+        "DB_POOL_SIZE": "1",  # the production connection budget, not the test process's per-thread ones
         "REDIS_URL": os.environ["REDIS_URL"],
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,  # straight to Redis, not the suite's proxy
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -200,13 +202,11 @@ def _url(sock: socket.socket) -> str:
 
 
 def _web(name: str, sock: socket.socket, env: dict[str, str]) -> Process:
-    """daphne serving conectar.asgi on the already bound `sock`. Each of its threads would keep a
-    connection per context database (~20 in all); closed after each request instead, so the
-    suite stays well inside PostgreSQL's max_connections."""
+    """daphne serving conectar.asgi on the already bound `sock`."""
     fd = sock.fileno()
     cmd = [str(BIN / "daphne"), "--fd", str(fd), "--access-log", "-", "conectar.asgi:application"]
     try:
-        return Process(name, cmd, {**env, "DB_CONN_MAX_AGE": "0"}, pass_fds=(fd,))
+        return Process(name, cmd, env, pass_fds=(fd,))
     finally:
         sock.close()  # the child holds its own copy
 
@@ -258,6 +258,7 @@ def start() -> System:
                 "worker",
                 "--loglevel=INFO",
                 "--concurrency=2",
+                "--queues=" + ",".join(all_queues()),
                 "--without-gossip",
                 "--without-mingle",
                 f"--hostname=e2e-worker-{os.getpid()}@%h",

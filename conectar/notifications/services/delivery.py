@@ -1,9 +1,17 @@
-"""Sending one delivery: exactly once in effect, retried with backoff while the provider is at fault.
+"""Sending one delivery: at least once, retried with backoff while the provider is at fault.
 
-`delivery_attempt` locks the delivery row for the provider call (a duplicate task waits, then finds it
-settled), sends through the channel's adapter (its SDK call guarded by a circuit breaker and a
-timeout), and settles it in the same transaction, publishing NotificationSent + EmailSent/PushSent/
-SmsSent or NotificationFailed:
+No transaction or row lock is open while a provider answers (an SDK call may take up to its
+timeout, and a push makes one per device), so `delivery_attempt` runs in three steps, like the
+payouts' worker:
+
+1. claim: a short transaction locks the row, checks that it is pending and due, and takes a lease
+   (a fresh `claim_id`, `next_attempt_at` moved past the longest the send can take). A duplicate
+   task or the sweep finds it not due and leaves it to this attempt.
+2. send: through the channel's adapter (its SDK call guarded by a circuit breaker and a timeout),
+   outside any transaction.
+3. settle: a second short transaction records the outcome only if the row still carries this
+   attempt's `claim_id` (compare-and-set), publishing NotificationSent + EmailSent/PushSent/SmsSent
+   or NotificationFailed:
 
 - accepted → sent;
 - refused (4xx: invalid phone, unregistered device…) → failed at once, never retried; an
@@ -12,11 +20,17 @@ SmsSent or NotificationFailed:
   an exponential backoff with jitter, until NOTIFY_MAX_ATTEMPTS calls have failed → failed;
 - the provider's breaker open → not called, not counted: pending again, due when the breaker may
   close, so deliveries wait out an outage and go out after it.
+
+A worker killed between claim and settle leaves the row pending with its lease: once the lease is
+over the sweep finds it overdue and it is sent again (at least once; an e-mail still carries the
+delivery id as its reference). An attempt that outlives its lease finds another claim on the row
+and records nothing.
 """
 
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -41,6 +55,7 @@ from conectar.notifications.providers.base import (
     CircuitOpen,
     Email,
     PermanentError,
+    ProviderError,
     Push,
     Sms,
     TransientError,
@@ -54,6 +69,7 @@ from conectar.platform.events import publish
 DB = alias_for("notifications")
 log = structlog.get_logger(__name__)
 _EARLY_SLACK = timedelta(seconds=1)
+_LEASE_MARGIN_SECONDS = 30.0  # breaker bookkeeping, the device deletions, a slow settle
 
 
 @dataclass(frozen=True)
@@ -73,63 +89,83 @@ class _Sent:
     devices: int = 0
 
 
+@dataclass(frozen=True)
+class _Result:
+    """What the send step found out, for the settle step to record."""
+
+    provider: str = ""  # the adapter's name; "" when the channel is disabled
+    sent: _Sent | None = None
+    skipped: str = ""  # the reason nothing was sent (and nothing will be)
+    error: ProviderError | None = None
+
+
 def retry_delay(attempt: int) -> float:
     """Exponential backoff with equal jitter: between half and all of min(cap, base·2^(n-1))."""
     ceiling = min(settings.NOTIFY_RETRY_BACKOFF_MAX_SECONDS, settings.NOTIFY_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
+def lease_seconds(delivery: Delivery) -> float:
+    """Longer than the send step can take: each SDK call may spend its timeout connecting and again
+    reading, and a push makes one call per device plus, now and then, one for an access token."""
+    channel = Channel(delivery.channel)
+    calls = 1
+    if channel == Channel.PUSH:
+        timeout = settings.FCM_TIMEOUT_SECONDS
+        user_id = delivery.notification.user_id
+        calls += devices.count_of(user_id) if user_id else 1
+    elif channel == Channel.EMAIL:
+        timeout = settings.SENDGRID_TIMEOUT_SECONDS
+    else:
+        timeout = settings.TWILIO_TIMEOUT_SECONDS
+    return 2 * timeout * calls + _LEASE_MARGIN_SECONDS
+
+
 def delivery_attempt(delivery_id: UUID) -> Outcome:
-    with transaction.atomic(using=DB):
-        delivery = Delivery.objects.select_for_update().select_related("notification").filter(pk=delivery_id).first()
+    claimed = _claim(delivery_id)
+    if isinstance(claimed, Outcome):
+        return claimed
+    return _settle(claimed, _attempt(claimed))
+
+
+def _claim(delivery_id: UUID) -> Delivery | Outcome:
+    """The delivery, leased to this attempt (committed before any provider is called), or the
+    outcome to report without sending."""
+    with transaction.atomic(using=DB, durable=True):
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("notification")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None:
             return Outcome(status=None)
         if delivery.status != DeliveryStatus.PENDING:
             return Outcome(status=DeliveryStatus(delivery.status))
         now = timezone.now()
         if delivery.next_attempt_at > now + _EARLY_SLACK:
-            # A duplicate of a task scheduled for later (the sweep re-sent it): that one will run
-            # (and if it was lost, the sweep sends it again once overdue).
+            # A duplicate of a task scheduled for later (the sweep re-sent it), or another attempt
+            # holds the lease: that one settles it (and if it was lost, the sweep sends it again
+            # once overdue).
             return Outcome(status=DeliveryStatus.PENDING)
-        return _attempt(delivery)
+        delivery.claim_id = uuid.uuid4()
+        delivery.next_attempt_at = now + timedelta(seconds=lease_seconds(delivery))
+        delivery.save(update_fields=["claim_id", "next_attempt_at", "updated_at"])
+        return delivery
 
 
-def _attempt(delivery: Delivery) -> Outcome:  # noqa: PLR0911 - one return per outcome
+def _attempt(delivery: Delivery) -> _Result:
+    """The send step: outside any transaction (only an unregistered device's row is deleted)."""
     channel = Channel(delivery.channel)
     adapter = providers.for_channel(channel)
     if adapter is None:
-        return _settle(delivery, DeliveryStatus.SKIPPED, reason="channel_disabled")
-    delivery.provider = adapter.name
+        return _Result(skipped="channel_disabled")
     try:
-        sent = _send(delivery, channel, adapter)
+        return _Result(provider=adapter.name, sent=_send(delivery, channel, adapter))
     except _NoDevice:
-        return _settle(delivery, DeliveryStatus.SKIPPED, reason="no_device")
-    except PermanentError as exc:
-        delivery.attempts += 1
-        _log(delivery, DeliveryAttempt.Outcome.FAILED, exc)
-        return _fail(delivery, exc.reason, str(exc))
-    except CircuitOpen as exc:
-        if exc.called:  # this call failed and tripped the breaker
-            delivery.attempts += 1
-        _log(delivery, DeliveryAttempt.Outcome.RETRY if exc.called else DeliveryAttempt.Outcome.CIRCUIT_OPEN, exc)
-        if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-            return _fail(delivery, "max_attempts", str(exc))
-        # Due when the breaker lets a trial call through (jittered, so waiting deliveries spread out).
-        return _retry(delivery, exc.retry_after * (1 + random.uniform(0, 0.2)), str(exc))  # noqa: S311
-    except TransientError as exc:
-        delivery.attempts += 1
-        _log(delivery, DeliveryAttempt.Outcome.RETRY, exc)
-        if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-            return _fail(delivery, "max_attempts", str(exc))
-        return _retry(delivery, retry_delay(delivery.attempts), str(exc))
-    delivery.attempts += 1
-    delivery.provider_message_id = sent.message_id[:300]
-    delivery.to = sent.to
-    delivery.sent_at = timezone.now()
-    _log(delivery, DeliveryAttempt.Outcome.SENT)
-    outcome = _settle(delivery, DeliveryStatus.SENT)
-    _publish_sent(delivery, channel, sent)
-    return outcome
+        return _Result(provider=adapter.name, skipped="no_device")
+    except (PermanentError, TransientError) as exc:
+        return _Result(provider=adapter.name, error=exc)
 
 
 def _send(delivery: Delivery, channel: Channel, adapter) -> _Sent:
@@ -174,7 +210,72 @@ def _push(delivery: Delivery, adapter) -> _Sent:
     raise refused
 
 
-def _settle(delivery: Delivery, status: DeliveryStatus, *, reason: str = "") -> Outcome:
+def _settle(claimed: Delivery, result: _Result) -> Outcome:
+    with transaction.atomic(using=DB, durable=True):
+        # Compare-and-set: only while the row is still the one this attempt claimed.
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("notification")
+            .filter(pk=claimed.pk, status=DeliveryStatus.PENDING, claim_id=claimed.claim_id)
+            .first()
+        )
+        if delivery is None:
+            return _lease_lost(claimed, result)
+        delivery.claim_id = None
+        if result.provider:
+            delivery.provider = result.provider
+        return _record(delivery, result)
+
+
+def _record(delivery: Delivery, result: _Result) -> Outcome:  # noqa: PLR0911 - one return per outcome
+    if result.skipped:
+        return _finish(delivery, DeliveryStatus.SKIPPED, reason=result.skipped)
+    exc = result.error
+    if isinstance(exc, PermanentError):
+        delivery.attempts += 1
+        _log(delivery, DeliveryAttempt.Outcome.FAILED, exc)
+        return _fail(delivery, exc.reason, str(exc))
+    if isinstance(exc, CircuitOpen):
+        if exc.called:  # this call failed and tripped the breaker
+            delivery.attempts += 1
+        _log(delivery, DeliveryAttempt.Outcome.RETRY if exc.called else DeliveryAttempt.Outcome.CIRCUIT_OPEN, exc)
+        if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+            return _fail(delivery, "max_attempts", str(exc))
+        # Due when the breaker lets a trial call through (jittered, so waiting deliveries spread out).
+        return _retry(delivery, exc.retry_after * (1 + random.uniform(0, 0.2)), str(exc))  # noqa: S311
+    if exc is not None:  # a transient fault
+        delivery.attempts += 1
+        _log(delivery, DeliveryAttempt.Outcome.RETRY, exc)
+        if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+            return _fail(delivery, "max_attempts", str(exc))
+        return _retry(delivery, retry_delay(delivery.attempts), str(exc))
+    sent = result.sent
+    delivery.attempts += 1
+    delivery.provider_message_id = sent.message_id[:300]
+    delivery.to = sent.to
+    delivery.sent_at = timezone.now()
+    _log(delivery, DeliveryAttempt.Outcome.SENT)
+    outcome = _finish(delivery, DeliveryStatus.SENT)
+    _publish_sent(delivery, Channel(delivery.channel), sent)
+    return outcome
+
+
+def _lease_lost(claimed: Delivery, result: _Result) -> Outcome:
+    """This attempt outlived its lease and another one claimed the row (or it was settled or
+    deleted meanwhile): that one records the outcome; this one only leaves a trace."""
+    status = Delivery.objects.filter(pk=claimed.pk).values_list("status", flat=True).first()
+    log.warning(
+        "notifications.lease_lost",
+        delivery_id=str(claimed.pk),
+        status=status,
+        sent=result.sent is not None,
+        provider_message_id=result.sent.message_id if result.sent else "",
+        error=str(result.error)[:300] if result.error else "",
+    )
+    return Outcome(status=DeliveryStatus(status) if status else None)
+
+
+def _finish(delivery: Delivery, status: DeliveryStatus, *, reason: str = "") -> Outcome:
     delivery.status = status.value
     delivery.reason = reason
     if status == DeliveryStatus.SENT:
@@ -185,7 +286,7 @@ def _settle(delivery: Delivery, status: DeliveryStatus, *, reason: str = "") -> 
 
 def _fail(delivery: Delivery, reason: str, error: str) -> Outcome:
     delivery.last_error = error[:10_000]
-    outcome = _settle(delivery, DeliveryStatus.FAILED, reason=reason)
+    outcome = _finish(delivery, DeliveryStatus.FAILED, reason=reason)
     notification = delivery.notification
     publish(
         NotificationFailed(
@@ -270,8 +371,8 @@ def deliveries_resend(*, delivery_ids: list[UUID]) -> int:
 
 def deliveries_sweep(*, older_than: float, limit: int = 500) -> int:
     """Re-enqueue pending deliveries that were due `older_than` seconds ago (their task was lost:
-    broker down at commit, a worker killed). Their due time moves to now, so they are not re-sent
-    by the next sweep while they wait in the queue."""
+    broker down at commit, a worker killed, also mid-send once its lease is over). Their due time
+    moves to now, so they are not re-sent by the next sweep while they wait in the queue."""
     cutoff = timezone.now() - timedelta(seconds=older_than)
     with transaction.atomic(using=DB):
         due = list(
