@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 
 from tests.e2e.system import BIN, LOGS, ROOT, Process, _answers
+from tests.support import worker as worker_harness
 from tests.support.accounts import signed_up
 from tests.support.network import unused_port
-from tests.support import worker as worker_harness
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 

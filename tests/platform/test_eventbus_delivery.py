@@ -12,8 +12,8 @@ from conectar.celery import app as celery_app
 from conectar.platform.eventbus.models import DeadLetter, OutboxEvent, ProcessedEvent
 from conectar.platform.eventbus.publishing import PublishOutsideTransaction, envelope_for
 from conectar.platform.eventbus.tasks import deliver_batch
-from conectar.platform.queues import all_queues, events_queue
 from conectar.platform.events import publish
+from conectar.platform.queues import all_queues, events_queue
 from tests.support.accounts import access_token_for
 from tests.support.concurrency import run_concurrently
 from tests.support.probe import handlers
