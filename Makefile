@@ -12,9 +12,9 @@ test:
 	$(MAKE) lint
 	$(BIN)/pytest
 
-# While developing: everything but the end-to-end (real processes) and browser tests.
+# While developing: everything but the end-to-end, chaos (real processes) and browser tests.
 fast-test:
-	$(BIN)/pytest -m "not e2e and not browser"
+	$(BIN)/pytest -m "not e2e and not browser and not chaos"
 
 lint:
 	$(BIN)/ruff check .

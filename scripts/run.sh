@@ -54,9 +54,12 @@ else
   payments="MercadoPago          $MERCADOPAGO_BASE_URL (real credentials from the environment)"
 fi
 if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
-  echo "worker: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2" >> "$procfile"
+  # Two workers so both kinds of work progress at once: domain events and tasks (a queue per
+  # context, a relay queue per outbox), and notification deliveries (a queue per channel).
+  echo "worker: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n domain@%h -Q $(.venv/bin/python manage.py celery_queues domain)" >> "$procfile"
+  echo "notifier: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n notifications@%h -Q $(.venv/bin/python manage.py celery_queues deliveries)" >> "$procfile"
   echo "beat: .venv/bin/celery -A conectar beat --loglevel=INFO --schedule=var/celerybeat-schedule" >> "$procfile"
-  mode="Redis at $REDIS_URL: cache, channel layer and Celery broker; worker and beat running"
+  mode="Redis at $REDIS_URL: cache, channel layer and Celery broker; a domain worker, a notifications worker and beat running"
 else
   mode="NO REDIS_URL and no Redis on 127.0.0.1:6379: in-process cache and channel layer, events run eagerly inside the web process"
 fi

@@ -7,13 +7,12 @@
 - `notifications.<channel>`: notification deliveries, one queue per channel, so a flood of e-mails
   never delays a profile creation, a payment confirmation or a push.
 
-Workers can be started per queue (`celery -A conectar worker -Q "$(python -m conectar.platform.queues
-domain)"`); `make run` runs one worker for the domain queues and one for the deliveries.
+Workers can be started per queue (`celery -A conectar worker -Q "$(python manage.py celery_queues
+domain)"`, or any list of the names above); `make run` runs one worker for the domain queues and one
+for the deliveries.
 """
 
 from __future__ import annotations
-
-import sys
 
 from conectar.platform.databases import CONTEXT_DATABASES, context_for
 
@@ -57,9 +56,3 @@ def route(name, args, kwargs, options, task=None, **kw):
     if context in CONTEXT_DATABASES:
         return {"queue": events_queue(context)}
     return None
-
-
-if __name__ == "__main__":  # `python -m conectar.platform.queues domain|deliveries|all`: a worker's -Q
-    which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    queues = {"domain": domain_queues, "deliveries": delivery_queues, "all": all_queues}[which]()
-    print(",".join(queues))  # noqa: T201 - the command's output

@@ -18,6 +18,7 @@ from celery import bootsteps
 from django.db import connections
 
 from conectar.platform.databases import ALIASES
+from conectar.platform.queues import eventbus_queue
 
 CHANNEL = "eventbus_outbox"
 log = structlog.get_logger(__name__)
@@ -88,13 +89,22 @@ class OutboxListenerStep(bootsteps.StartStopStep):
 
     It starts after the pool has forked its children: a fork while this thread is importing or
     connecting would hand a child locks (import locks, libpq's) that nobody will ever release,
-    and that child would hang on its first task."""
+    and that child would hang on its first task.
+
+    It listens to the outboxes whose relay this worker runs (it consumes their `eventbus.<context>`
+    queue); a worker started without -Q listens to all of them, one that only sends notifications
+    to none (it is not started there)."""
 
     requires = ("celery.worker.components:Pool",)
 
     def __init__(self, parent, **kwargs):
         super().__init__(parent, **kwargs)
         self.listener: OutboxListener | None = None
+        consumed = set(parent.app.amqp.queues.consume_from or ())
+        self.aliases = [a for a in ALIASES if not consumed or eventbus_queue(a) in consumed]
+
+    def include_if(self, parent):
+        return bool(self.aliases)
 
     def start(self, parent):
         from conectar.platform.eventbus.tasks import nudge_relay  # noqa: PLC0415 - needs the app loaded
@@ -105,7 +115,7 @@ class OutboxListenerStep(bootsteps.StartStopStep):
             except Exception as exc:  # noqa: BLE001 - the beat sweep relays it once the broker is back
                 log.warning("eventbus.relay_nudge_failed", alias=alias, error=repr(exc))
 
-        self.listener = OutboxListener(relay_now)
+        self.listener = OutboxListener(relay_now, aliases=self.aliases)
         self.listener.start()
 
     def stop(self, parent):
