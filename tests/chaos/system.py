@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,7 +59,10 @@ class Broker:
     def start(self) -> None:
         log = (LOGS / "chaos-broker.log").open("ab")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
