@@ -6,7 +6,10 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then rm -rf "$PROMETHEUS_MULTIPROC_DI
 case "$1" in
   web)       exec gunicorn -c python:conectar.platform.metrics.gunicorn conectar.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_WORKERS:-2}" --access-logfile - ;;
   websocket) exec daphne -b 0.0.0.0 -p 8001 conectar.asgi:application ;;
-  worker)    exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" ;;
+  # Workers per queue (conectar/platform/queues.py): the domain (events, relays, context tasks) and
+  # the notification deliveries, so neither waits behind the other. WORKER_QUEUES overrides the list.
+  worker)    exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "domain@%h" -Q "${WORKER_QUEUES:-$(python manage.py celery_queues domain)}" ;;
+  notifier)  exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "notifications@%h" -Q "${WORKER_QUEUES:-$(python manage.py celery_queues deliveries)}" ;;
   beat)      exec celery -A conectar beat --loglevel=INFO --schedule /tmp/celerybeat-schedule ;;
   migrate)   exec python manage.py setup_databases ;;
   *)         exec "$@" ;;
