@@ -6,8 +6,13 @@
    alternating blocks of requests that write a row and publish an event with blocks that only
    write the row. Reports p50/p95 of both and the difference (goal: publish adds <= 1 ms at p95).
 2. Relay throughput: N events committed while no worker runs, then one worker (prefork, 2 processes)
-   started and the relay nudged; events/s from outbox to handler. Baseline in the same run: the
-   same N one-row writes enqueued as plain Celery tasks to the same worker (goal >= 1,000 events/s).
+   started and the relay nudged; events/s from outbox to handler, each delivery recorded, handled
+   and confirmed back to the publisher. Baseline in the same run: the same N one-row writes
+   enqueued as plain Celery tasks to the same worker (goal >= 1,000 events/s).
+3. Latency under a notification flood: a domain worker and a notifications worker started per queue
+   as `make run` does, 5,000 notification deliveries queued, then events published at 100/s;
+   publish -> handler p50/p99 (goal p99 <= 200 ms). Baseline in the same run: the same rate with
+   nothing queued.
 
 Runs on its own databases (conectar_bench_*) and Redis db 13, so it never touches dev or test data.
 """
@@ -19,6 +24,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +48,7 @@ from conectar.celery import app
 from conectar.platform.eventbus.models import OutboxEvent, ProcessedEvent
 from conectar.platform.eventbus.tasks import relay_outbox
 from conectar.platform.events import publish
+from conectar.platform.queues import delivery_queues, domain_queues, notifications_queue
 from tests.support.accounts import access_token_for
 from tests.support.probe.contracts import ProbeCounted
 from tests.support.probe.models import ProbeEffect
@@ -133,15 +140,73 @@ def bench_relay(events: int) -> None:
     print(f"ratio relay/baseline: {relay_rate / baseline_rate:.2f}x (goal >= 1,000 events/s)")
 
 
+def _paced_latencies(events: int, rate: float) -> list[float]:
+    """Publish `events` ProbeCounted at `rate`/s, each in its own transaction; ms from the outbox
+    row to the handler's row, once every one was handled."""
+    first = OutboxEvent.objects.using("marketplace").order_by("-id").values_list("id", flat=True).first() or 0
+    start = time.perf_counter()
+    for n in range(events):
+        time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+        with transaction.atomic(using="marketplace"):
+            publish(ProbeCounted(n=n))
+    published = {
+        str(e): c
+        for e, c in OutboxEvent.objects.using("marketplace").filter(id__gt=first).values_list("event_id", "created_at")
+    }
+    wait_for(lambda: ProbeEffect.objects.using("payments").filter(event_id__in=list(published)).count(), events)
+    handled = (
+        ProbeEffect.objects.using("payments").filter(event_id__in=list(published)).values_list("event_id", "created_at")
+    )
+    return [(at - published[str(e)]).total_seconds() * 1000 for e, at in handled]
+
+
+def bench_latency_under_flood(events: int, flood: int, rate: float = 100.0) -> None:
+    reset_tables()
+    (ROOT / "var").mkdir(exist_ok=True)
+    broker = os.environ["CELERY_BROKER_URL"]
+    domain = CeleryWorker(
+        broker_url=broker, log_path=ROOT / "var" / "bench-domain.log", beat=True, queues=domain_queues()
+    )
+    notifier = CeleryWorker(
+        broker_url=broker, log_path=ROOT / "var" / "bench-notifier.log", beat=False, queues=delivery_queues()
+    )
+    domain.start(app)
+    notifier.start(app)
+    try:
+        quiet = _paced_latencies(events, rate)
+        queue = notifications_queue("email")
+        with app.producer_or_acquire() as producer:
+            for _ in range(flood):
+                app.send_task(
+                    "notifications.deliver", args=[str(uuid.uuid4()), "email"], queue=queue, producer=producer
+                )
+        queued = redis.Redis.from_url(broker).llen(queue)
+        flooded = _paced_latencies(events, rate)
+        left = redis.Redis.from_url(broker).llen(queue)
+    finally:
+        notifier.stop()
+        domain.stop()
+    print(f"\n== publish -> handler at {rate:.0f} events/s, {events} events each; domain and notifications workers")
+    print(f"{'':34}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for label, samples in (("nothing queued (baseline)", quiet), (f"{flood} deliveries queued", flooded)):
+        print(f"{label:34}{percentile(samples, 50):10.1f}{percentile(samples, 99):10.1f}{max(samples):10.1f}")
+    print(f"deliveries queued when the events started: {queued}; still queued when they were all handled: {left}")
+    ratio = percentile(flooded, 99) / percentile(quiet, 99)
+    print(f"p99 under the flood / baseline: {ratio:.2f}x (goal: p99 <= 200 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--paced", type=int, default=1000, help="events published at 100/s, per phase")
+    parser.add_argument("--flood", type=int, default=5000, help="notification deliveries queued")
     args = parser.parse_args()
     call_command("setup_databases", verbosity=0)
     reset_tables()
     bench_publish_cost(args.requests)
     bench_relay(args.events)
+    bench_latency_under_flood(args.paced, args.flood)
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ if [ "$local_server" = 1 ]; then
 fi
 # GeoDjango needs GDAL, GEOS and PROJ at run time; python3-venv for the virtualenv.
 apt_install gdal-bin libgeos-c1v5 python3-venv
-# Tests: compose validation, and Debian's Chromium for the browser tests (Playwright drives it).
-[ "$MODE" = test ] && apt_install docker-compose chromium
+# Tests: compose validation, Debian's Chromium for the browser tests (Playwright drives it) and a
+# redis-server binary the chaos tests start and kill as their own broker.
+[ "$MODE" = test ] && apt_install docker-compose chromium redis-server
 
 # --- Redis (tests need a real one; `make run` falls back without it) -------------------------
 if [ "$MODE" = test ] && [ -z "${REDIS_URL:-}" ]; then
