@@ -57,7 +57,8 @@ if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
   # Two workers so both kinds of work progress at once: domain events and tasks (a queue per
   # context, a relay queue per outbox), and notification deliveries (a queue per channel).
   echo "worker: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n domain@%h -Q $(.venv/bin/python manage.py celery_queues domain)" >> "$procfile"
-  echo "notifier: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n notifications@%h -Q $(.venv/bin/python manage.py celery_queues deliveries)" >> "$procfile"
+  # Deliveries yield the CPU to the domain (nice): a flood of mails never slows a payment down.
+  echo "notifier: nice -n 10 .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n notifications@%h -Q $(.venv/bin/python manage.py celery_queues deliveries)" >> "$procfile"
   echo "beat: .venv/bin/celery -A conectar beat --loglevel=INFO --schedule=var/celerybeat-schedule" >> "$procfile"
   mode="Redis at $REDIS_URL: cache, channel layer and Celery broker; a domain worker, a notifications worker and beat running"
 else

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from celery import signals
 from django.db import close_old_connections
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 
 from conectar.platform.metrics import worker as _worker_metrics  # noqa: F401  (connects its signals)
 from conectar.platform.request_id import bind_request_id, current_request_id, reset_request_id
@@ -17,6 +18,20 @@ _tokens: dict[str, object] = {}
 def _in_worker(task) -> bool:
     # An eager task runs inline in its caller, maybe inside a transaction: hands off its connections.
     return task is not None and not getattr(task.request, "is_eager", False)
+
+
+_inherited_pools: list = []
+
+
+@signals.worker_process_init.connect
+def _forget_the_parents_pools(**_):
+    """A pool child forked from a main process whose outbox listener already opened pooled
+    connections must not use them: their sockets are the parent's. Drop the references without
+    closing anything (closing would end the parent's sessions) and keep them from the collector."""
+    pools = PostgresWrapper._connection_pools  # one dict per process, shared by every alias's wrapper
+    if pools:
+        _inherited_pools.append(dict(pools))
+        pools.clear()
 
 
 @signals.before_task_publish.connect

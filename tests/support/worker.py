@@ -39,10 +39,12 @@ class CeleryWorker:
         beat: bool = True,
         queues: list[str] | None = None,
         extra_env: dict[str, str] | None = None,
+        nice: int = 0,
     ):
         self.broker_url = broker_url
         self.queues = queues or all_queues()
         self.extra_env = extra_env or {}
+        self.nice = nice  # a lower CPU priority, as `make run` gives its notifications worker
         self.log_path = log_path
         self.concurrency = concurrency
         self.beat = beat
@@ -60,6 +62,7 @@ class CeleryWorker:
             **self.extra_env,
         }
         cmd = [
+            *(["nice", "-n", str(self.nice)] if self.nice else []),
             sys.executable,
             "-m",
             "celery",

@@ -2,9 +2,14 @@
 
 Every outbox table has a statement-level trigger that runs `pg_notify('eventbus_outbox')`;
 PostgreSQL delivers it only when the publishing transaction commits (and once per transaction).
-A listener thread in each worker's main process LISTENs on every context database and enqueues
-a relay for the outbox that has news. The beat-scheduled sweep still relays anything a listener
-missed (worker down, broker down), so a notification is a shortcut, never the only path.
+A listener thread in each worker's main process LISTENs on the context databases whose relay the
+worker runs and relays the outbox that has news right there, in that thread: no broker round trip
+before the relay, and under load the events that committed while it relayed go out together. The
+beat-scheduled sweep still relays anything a listener missed (worker down, broker down), so a
+notification is a shortcut, never the only path.
+
+Connections: the LISTEN connections (one per database listened to) and the relay's own, from the
+process's pool (one per database), in the worker's main process.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class OutboxListener:
                 for alias in self.aliases:
                     conn = _connect(alias)
                     conns[conn.fileno()] = (alias, conn)
+                for alias in self.aliases:  # what committed while nobody listened goes out now
+                    self.on_news(alias)
                 self._listen(conns)
             except Exception as exc:  # noqa: BLE001 - keep listening; the beat sweep covers the gap
                 log.warning("eventbus.listener_error", error=repr(exc))
@@ -107,15 +114,17 @@ class OutboxListenerStep(bootsteps.StartStopStep):
         return bool(self.aliases)
 
     def start(self, parent):
-        from conectar.platform.eventbus.tasks import nudge_relay  # noqa: PLC0415 - needs the app loaded
+        from conectar.platform.eventbus.tasks import relay_now  # noqa: PLC0415 - needs the app loaded
 
-        def relay_now(alias: str) -> None:
+        def relay_here(alias: str) -> None:
             try:
-                nudge_relay(alias)
-            except Exception as exc:  # noqa: BLE001 - the beat sweep relays it once the broker is back
-                log.warning("eventbus.relay_nudge_failed", alias=alias, error=repr(exc))
+                relay_now(alias)
+            except Exception as exc:  # noqa: BLE001 - the beat sweep relays it later
+                log.warning("eventbus.relay_failed", alias=alias, error=repr(exc))
+            finally:
+                connections[alias].close()  # back to the pool (or closed); never held between relays
 
-        self.listener = OutboxListener(relay_now, aliases=self.aliases)
+        self.listener = OutboxListener(relay_here, aliases=self.aliases)
         self.listener.start()
 
     def stop(self, parent):

@@ -2,7 +2,8 @@
 confirmations.py).
 
 - `eventbus.relay_outbox(alias)` on `eventbus.<publisher>`: new events become deliveries; deliveries
-  whose lease ran out are sent again. Nudged by the outbox listener on commit and by beat.
+  whose lease ran out are sent again. Sent by beat; on commit the outbox listener relays in its own
+  thread instead (no broker round trip, and events that commit while it works go out together).
 - `eventbus.deliver_batch(items, handler)` on `events.<subscriber>`: each event in its own
   transaction with its own dedupe record; the outcome of every attempt goes back to the publisher.
 - `eventbus.report(publisher, handler, attempts)` on `eventbus.<publisher>`: closes the deliveries
@@ -44,14 +45,14 @@ def _send(items: list[list], handler_key: str, subscriber: str) -> None:
     )
 
 
-@shared_task(name=RELAY, ignore_result=True)
-def relay_outbox(alias: str) -> int:
+def relay_now(alias: str) -> int:
+    """Relay `alias`'s outbox in this process (the worker's outbox listener does, on commit)."""
     return relay(alias, send=_send, conf=relay_config())
 
 
-def nudge_relay(alias: str) -> None:
-    """Ask a worker to relay `alias`'s outbox now (on its `eventbus.<context>` queue)."""
-    relay_outbox.apply_async(args=[alias], queue=eventbus_queue(alias), retry=False)
+@shared_task(name=RELAY, ignore_result=True)
+def relay_outbox(alias: str) -> int:
+    return relay_now(alias)
 
 
 @shared_task(name=DELIVER, ignore_result=True, acks_late=True)
