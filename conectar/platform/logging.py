@@ -48,6 +48,19 @@ _shared_processors = [
 ]
 
 
+class QuietRoutineTasks(logging.Filter):
+    """Drops the worker's received/succeeded lines of the outbox sweep beat sends every second per
+    context (six a second, all saying nothing); their failures and what they resend still log."""
+
+    ROUTINE = ("eventbus.relay_outbox[",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO or record.name not in ("celery.worker.strategy", "celery.app.trace"):
+            return True
+        message = record.getMessage()
+        return not any(task in message for task in self.ROUTINE)
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     renderer = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     logging.config.dictConfig(
@@ -65,7 +78,10 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
                     ],
                 }
             },
-            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+            "filters": {"routine_tasks": {"()": QuietRoutineTasks}},
+            "handlers": {
+                "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["routine_tasks"]}
+            },
             "root": {"handlers": ["console"], "level": level},
             "loggers": {
                 "django.db.backends": {"level": "WARNING"},
