@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "conectar.platform.ratelimit.RateLimitMiddleware",
     "conectar.platform.http_errors.BodyLimitMiddleware",
+    "conectar.platform.request_input.RequestInputMiddleware",  # NUL, nesting, multipart boundary
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,6 +205,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "OAS_VERSION": "3.1.0",  # what Ninja emits: the merged document is one version throughout
     "COMPONENT_SPLIT_REQUEST": True,
 }
 SIMPLE_JWT = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from types import SimpleNamespace
 from uuid import UUID
 
 from django.conf import settings
@@ -49,8 +48,10 @@ DB = alias_for("auth_ctx")
 
 def _check_password_strength(password: str, *, field: str, email: str, nombre: str = "", apellido: str = ""):
     # The similarity validator compares with the person's own data; names live in users, so
-    # they are passed in rather than read from the account.
-    person = SimpleNamespace(email=email, first_name=nombre, last_name=apellido)
+    # they are passed in rather than read from the account. It names the field it matched through
+    # the model's `_meta`, so it needs a real (unsaved) account, not any object with the attributes.
+    person = Account(email=email)
+    person.first_name, person.last_name = nombre, apellido
     try:
         validate_password(password, user=person)
     except ValidationError as exc:

@@ -13,8 +13,9 @@ from http import HTTPStatus
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_default_handler
@@ -59,6 +60,12 @@ def domain_error_response(exc: DomainError) -> JsonResponse:
     return error_response(exc.status, exc.detail, exc.code, fields=fields, headers=headers)
 
 
+def malformed_multipart_response() -> JsonResponse:
+    return error_response(
+        400, "El cuerpo multipart/form-data está mal formado (¿falta el boundary?).", "malformed_multipart"
+    )
+
+
 def server_error_response() -> JsonResponse:
     return error_response(500, "Ocurrió un error inesperado; quedó registrado.", "server_error")
 
@@ -97,6 +104,8 @@ def drf_exception_handler(exc, context):
         return domain_error_response(exc)
     if isinstance(exc, RequestDataTooBig):
         return domain_error_response(PayloadTooLarge())
+    if isinstance(exc, MultiPartParserError) or isinstance(exc.__context__, MultiPartParserError):
+        return malformed_multipart_response()  # DRF wraps Django's parser error in a ParseError
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -173,6 +182,12 @@ def install_ninja_error_handlers(api) -> None:
     def on_too_big(request, exc):
         return domain_error_response(PayloadTooLarge())
 
+    def on_malformed_multipart(request, exc):
+        return malformed_multipart_response()
+
+    def on_suspicious(request, exc):  # e.g. too many fields: Django's own answer is a 400
+        return error_response(400, "Solicitud incorrecta.", "bad_request")
+
     def on_unexpected(request, exc):
         outage = outage_response(exc, request)
         if outage is not None:
@@ -186,6 +201,8 @@ def install_ninja_error_handlers(api) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(DjangoPermissionDenied, on_forbidden)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(MultiPartParserError, on_malformed_multipart)
+    api.add_exception_handler(SuspiciousOperation, on_suspicious)
     api.add_exception_handler(Exception, on_unexpected)
 
 

@@ -10,7 +10,8 @@
   `{"type":"message","message":{…}}` for every new message of the chat
   (REST or socket, including the sender's own), `{"type":"read","receipt":{…}}` for read marks,
   `{"type":"error","code","detail","fields"?}` when a frame is refused (`service_unavailable`: not
-  stored, send it again later), `{"type":"pong"}`.
+  stored, send it again later; text with a NUL, absurd nesting, a binary or non-JSON frame: the
+  platform's input rules, API.md § Conventions), `{"type":"pong"}`.
 - Client → server frames: `{"type":"message","text":…}` (stored through the very same service as
   REST: shielding, bans, events), `{"type":"read"}` (mark read), `{"type":"ping"}`.
 - Presence (services.presence): registered on connect, refreshed every HEARTBEAT_SECONDS by a task of
@@ -35,6 +36,7 @@ from conectar.marketplace.services import chat as chat_services
 from conectar.marketplace.services import presence
 from conectar.marketplace.services.realtime import group_name
 from conectar.platform.outages import BACKING_SERVICE_DOWN
+from conectar.platform.request_input import loads_json
 from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated, ServiceUnavailable
 
 log = structlog.get_logger(__name__)
@@ -138,6 +140,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type") if isinstance(content, dict) else None
         try:
+            if isinstance(content, DomainError):  # refused by the platform's input rules (decode_json)
+                raise content
             if kind == "message":
                 await database_sync_to_async(self._send_message)(content.get("text"))
             elif kind in {"read", "mark_read"}:
@@ -160,10 +164,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 error["fields"] = exc.fields
             await self.send_json(error)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A binary or empty frame is an unknown frame (channels' default raises, closing with 1011).
+        await self.receive_json(await self.decode_json(text_data) if text_data else None, **kwargs)
+
     @classmethod
     async def decode_json(cls, text_data):
         try:
-            return await super().decode_json(text_data)
+            return loads_json(text_data)  # the HTTP routes' rules: no NUL, no absurd nesting
+        except DomainError as exc:
+            return exc  # answered as an error frame by receive_json
         except ValueError:
             return None  # answered as an unknown frame
 

@@ -27,7 +27,7 @@ class TrabajoIn(Schema):
 
 class RefundIn(Schema):
     trabajo_id: UUID
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    amount: Decimal | None = Field(default=None, ge=Decimal("0.01"), max_digits=12, decimal_places=2)
 
 
 class HistoryQuery(Schema):
