@@ -59,11 +59,11 @@ class Actor(enum.StrEnum):
 
 
 class OfertaEstado(enum.StrEnum):
-    OFERTADA = "OFERTADA"
-    ACEPTADA = "ACEPTADA"
-    RECHAZADA = "RECHAZADA"
-    RETIRADA = "RETIRADA"
-    EXPIRADA = "EXPIRADA"
+    OFERTADO = "OFERTADO"
+    ACEPTADO = "ACEPTADO"
+    RECHAZADO = "RECHAZADO"
+    RETIRADO = "RETIRADO"
+    EXPIRADO = "EXPIRADO"
 
 
 class EstadoEscrow(enum.StrEnum):

@@ -2,7 +2,7 @@
 
 Each row says: from this state, this action, done by one of these actors, leads to that state, with
 that effect. `services.trabajos.apply()` is the only code that changes a trabajo's state and it looks
-every change up here; anything not in the table is refused with 409 naming the current state.
+every change up here; anything not in the table is refused with 400 naming the current state.
 Effects are names; their code lives in `services.trabajos` (one function per effect, checked at import
 time so a row can never point at nothing).
 

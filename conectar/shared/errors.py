@@ -53,7 +53,7 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    status = 409
+    status = 400  # v1 clients expect 400 for a state conflict; `code` says which (V1-CONTRACT.md § 0)
     code = "conflict"
     default_detail = "La solicitud entra en conflicto con el estado actual."
 

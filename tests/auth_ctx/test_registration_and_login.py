@@ -35,7 +35,7 @@ class TestRegister:
             "/api/v1/auth/register",
             {"email": "DUP@example.com", "password": STRONG_PASSWORD, "nombre": "A", "apellido": "B"},
         )
-        assert response.status_code == 409
+        assert response.status_code == 400
         assert response.json()["code"] == "email_taken"
 
     @pytest.mark.parametrize(

@@ -254,13 +254,13 @@ def make_oferta(
 ) -> dict:
     body = {"cliente_id": cliente.user_id, "chat_id": chat_id, "descripcion": descripcion, "precio_final": precio}
     oferta = expect(pro.post("/professional/ofertas", json=body, short_fuse=short_fuse), 201)
-    assert (oferta["estado"], oferta["precio_final"]) == ("OFERTADA", precio)
+    assert (oferta["estado"], oferta["precio_final"]) == ("OFERTADO", precio)
     return oferta
 
 
 def accept_oferta(cliente: Person, oferta_id: str, *, short_fuse: bool = False) -> dict:
     accepted = expect(cliente.post(f"/cliente/ofertas/{oferta_id}/accept", short_fuse=short_fuse))
-    assert accepted["oferta"]["estado"] == "ACEPTADA"
+    assert accepted["oferta"]["estado"] == "ACEPTADO"
     assert accepted["payment_url"].startswith(cliente.api.system.sandbox_url)
     return accepted
 

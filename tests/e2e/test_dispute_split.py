@@ -20,7 +20,7 @@ def test_a_dispute_split_refunds_part_and_pays_out_the_rest(e2e, api, staff):
     disputed = journey.open_dispute(deal.cliente, deal.trabajo_id, "Quedó la mitad sin hacer")
     assert (disputed["estado_escrow"], disputed["disputa_motivo"]) == ("EN_DISPUTA", "Quedó la mitad sin hacer")
     frozen = deal.cliente.post(f"/cliente/trabajo/{deal.trabajo_id}/finalizar")
-    assert frozen.status_code == 409
+    assert frozen.status_code == 400
     assert set(frozen.json()) == {"detail", "code"}
 
     resolved = journey.resolve_dispute(staff, deal.trabajo_id, porcentaje=40, nota="Se hizo más de la mitad")

@@ -28,13 +28,16 @@ def test_an_expired_oferta_cannot_be_accepted(e2e, api, staff):
     assert lifetime(oferta["fecha_creacion"], oferta["expira_en"]) < SHORT
 
     expired = api.settle(
-        lambda: (o := journey.oferta(deal.cliente, oferta["id"]))["estado"] == "EXPIRADA" and o,
+        lambda: (o := journey.oferta(deal.cliente, oferta["id"]))["estado"] == "EXPIRADO" and o,
         "beat expiring the oferta",
     )
     assert expired["trabajo_id"] is None
     refused = deal.cliente.post(f"/cliente/ofertas/{oferta['id']}/accept")
-    assert refused.status_code == 409
-    assert refused.json() == {"detail": "La oferta ya está EXPIRADA.", "code": "oferta_not_open"}
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "detail": "La oferta ya no está abierta: su estado es EXPIRADO.",
+        "code": "oferta_not_open",
+    }
     assert journey.expect(deal.cliente.get("/cliente/trabajos")) == []
 
     journey.wait_notified(deal.pro, {"oferta_expirada_profesional"})

@@ -69,14 +69,14 @@ def test_seed_and_v1_paths_answer_the_same(e2e, api, staff):
         journey.expect(pro.post(path, json=body), 201)
         for path in ("/offers/create", "/professional/ofertas", "/offers/create", "/professional/ofertas")
     ]
-    assert {o["estado"] for o in made} == {"OFERTADA"}
+    assert {o["estado"] for o in made} == {"OFERTADO"}
     same_answer(pro.get("/offers"), pro.get("/professional/ofertas"))
     same_answer(cliente.get("/offers"), cliente.get("/cliente/ofertas"))
     rejected = [
         journey.expect(cliente.post(f"/offers/{made[0]['id']}/reject")),
         journey.expect(cliente.post(f"/cliente/ofertas/{made[1]['id']}/reject")),
     ]
-    assert [r["estado"] for r in rejected] == ["RECHAZADA", "RECHAZADA"]
+    assert [r["estado"] for r in rejected] == ["RECHAZADO", "RECHAZADO"]
     accepted = [
         journey.expect(cliente.post(f"/offers/{made[2]['id']}/accept")),
         journey.expect(cliente.post(f"/cliente/ofertas/{made[3]['id']}/accept")),
@@ -84,7 +84,7 @@ def test_seed_and_v1_paths_answer_the_same(e2e, api, staff):
     assert set(accepted[0]) == set(accepted[1])
     assert all(a["payment_url"].startswith(e2e.sandbox_url) for a in accepted)
     twice = [cliente.post(f"/offers/{made[2]['id']}/accept"), cliente.post(f"/cliente/ofertas/{made[2]['id']}/accept")]
-    assert [r.status_code for r in twice] == [409, 409]
+    assert [r.status_code for r in twice] == [400, 400]
     assert twice[0].json() == twice[1].json()
 
     # Trabajos: read, and cancelled unpaid on either path (nothing to refund).

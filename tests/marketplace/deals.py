@@ -65,7 +65,7 @@ def trabajo_in(deal: Deal, estado: EstadoEscrow, *, precio=Decimal("10000.00"), 
         profesional_id=chat.profesional_id,
         descripcion="Arreglo de prueba del workflow",
         precio_final=precio,
-        estado=OfertaEstado.ACEPTADA,
+        estado=OfertaEstado.ACEPTADO,
         expira_en=now + timedelta(hours=72),
         decided_at=now,
     )

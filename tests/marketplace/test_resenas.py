@@ -68,16 +68,16 @@ def test_one_review_per_side_and_only_inside_the_window_of_a_closed_trabajo(clie
     trabajo = trabajo_in(deal, EstadoEscrow.LIBERADO)
     assert review(client, deal.cliente, trabajo).status_code == 201
     again = review(client, deal.cliente, trabajo)
-    assert (again.status_code, again.json()["code"]) == (409, "already_reviewed")
+    assert (again.status_code, again.json()["code"]) == (400, "already_reviewed")
 
     late = trabajo_in(deal, EstadoEscrow.LIBERADO)
     Trabajo.objects.filter(pk=late.pk).update(resenas_hasta=timezone.now() - timedelta(seconds=1))
     response = review(client, deal.cliente, late)
-    assert (response.status_code, response.json()["code"]) == (409, "review_window_closed")
+    assert (response.status_code, response.json()["code"]) == (400, "review_window_closed")
 
     for estado in (EstadoEscrow.PAGADO_EN_ESCROW, EstadoEscrow.ENTREGADO, EstadoEscrow.CANCELADO_REEMBOLSADO):
         response = review(client, deal.cliente, trabajo_in(deal, estado))
-        assert (response.status_code, response.json()["code"]) == (409, "not_reviewable"), estado
+        assert (response.status_code, response.json()["code"]) == (400, "not_reviewable"), estado
     assert Resena.objects.count() == 1
 
 
@@ -114,6 +114,6 @@ def test_strangers_cannot_review_and_the_professional_replies_once(client):
     first = client.post(path, {"texto": "¡Gracias por confiar!"}, content_type=JSON, headers=deal.pro.headers)
     assert (first.status_code, first.json()["respuesta"]) == (200, "¡Gracias por confiar!")
     second = client.post(path, {"texto": "Otra vez"}, content_type=JSON, headers=deal.pro.headers)
-    assert (second.status_code, second.json()["code"]) == (409, "already_replied")
+    assert (second.status_code, second.json()["code"]) == (400, "already_replied")
     (event,) = published("marketplace.review_replied.v1", "marketplace")
     assert event["texto"] == "¡Gracias por confiar!"

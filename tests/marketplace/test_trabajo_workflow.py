@@ -98,7 +98,7 @@ def test_every_person_action_from_every_state_moves_or_is_refused_with_the_state
                 assert (history.desde, history.hacia, history.actor) == (estado, target, actor), case
                 assert Message.objects.filter(chat_id=deal.chat_id, kind="sistema").exists(), case
             elif any(a == action and r == actor for (_, a, r) in EXPECTED):
-                assert response.status_code == 409, (case, response.content)
+                assert response.status_code == 400, (case, response.content)
                 error = response.json()
                 assert error["code"] == "invalid_transition", case
                 assert estado.value in error["detail"], case

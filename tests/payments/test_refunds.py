@@ -234,7 +234,7 @@ def test_staff_refund_part_of_the_escrow(client, django_user_model, mp_sandbox):
     assert Refund.objects.get(pk=body["refund_id"]).requested_by == uuid.UUID(admin.user_id)
     assert trabajo.escrow() == Decimal("7499.50")
     busy = staff_refund(client, admin.headers, trabajo.id, "1.00")
-    assert (busy.status_code, busy.json()["code"]) == (409, "refund_in_progress")
+    assert (busy.status_code, busy.json()["code"]) == (400, "refund_in_progress")
 
     send_all(trabajo)
     [event] = refunded_events(trabajo)
@@ -254,7 +254,7 @@ def test_a_repeated_staff_refund_with_the_same_idempotency_key_is_one_refund(cli
     assert first.status_code == second.status_code == 202
     assert first.json()["refund_id"] == second.json()["refund_id"]
     reused = staff_refund(client, admin.headers, trabajo.id, 500, **{"Idempotency-Key": "click-1"})
-    assert (reused.status_code, reused.json()["code"]) == (409, "idempotency_key_reused")
+    assert (reused.status_code, reused.json()["code"]) == (400, "idempotency_key_reused")
     assert Refund.objects.filter(trabajo_id=trabajo.id).count() == 1
     assert trabajo.escrow() == Decimal("9000.00")
 
@@ -267,21 +267,21 @@ def test_staff_refund_refusals_have_the_error_body(client, django_user_model, mp
     unpaid = new_checkout()
 
     too_much = staff_refund(client, admin.headers, trabajo.id, "10000.01")
-    assert (too_much.status_code, too_much.json()["code"]) == (409, "insufficient_funds")
+    assert (too_much.status_code, too_much.json()["code"]) == (400, "insufficient_funds")
     for bad in ("-5", "0", "1.001", "abc"):
         invalid = staff_refund(client, admin.headers, trabajo.id, bad)
         assert invalid.status_code == 422, bad
         assert "amount" in invalid.json()["fields"]
     assert staff_refund(client, admin.headers, uuid.uuid4()).status_code == 404
     not_paid = staff_refund(client, admin.headers, unpaid.id)
-    assert (not_paid.status_code, not_paid.json()["code"]) == (409, "payment_not_confirmed")
+    assert (not_paid.status_code, not_paid.json()["code"]) == (400, "payment_not_confirmed")
     assert staff_refund(client, cliente.headers, trabajo.id).status_code == 403
     assert staff_refund(client, {}, trabajo.id).status_code == 401
 
     mp_sandbox.set_status(trabajo.mp_payment_id, "charged_back", notify=False)
     apply_mercadopago(trabajo.mp_payment_id)
     frozen = staff_refund(client, {"X-Service-Key": SERVICE_KEY}, trabajo.id)
-    assert (frozen.status_code, frozen.json()["code"]) == (409, "payment_frozen")
+    assert (frozen.status_code, frozen.json()["code"]) == (400, "payment_frozen")
     assert not Refund.objects.filter(trabajo_id=trabajo.id).exists()
     assert trabajo.escrow() == trabajo.price
 

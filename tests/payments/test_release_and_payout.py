@@ -316,7 +316,7 @@ def test_payout_retry_route_is_for_staff_and_failed_payouts_only(client, django_
     assert retry(cliente.headers).status_code == 403
     assert retry(admin.headers, uuid.uuid4()).status_code == 404
     not_failed = retry(admin.headers)
-    assert (not_failed.status_code, not_failed.json()["code"]) == (409, "payout_not_failed")
+    assert (not_failed.status_code, not_failed.json()["code"]) == (400, "payout_not_failed")
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)

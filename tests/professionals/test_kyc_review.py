@@ -130,11 +130,11 @@ def test_only_a_professional_in_review_can_be_decided(client, admin):
         response = client.post(
             path, {"motivo": "Falta la selfie."}, content_type="application/json", headers=admin.headers
         )
-        assert response.status_code == 409
+        assert response.status_code == 400
         assert response.json()["code"] == "kyc_invalid_state"
     pro = in_review(client)
     assert client.post(f"/api/v1/admin/kyc/approve/{pro.id}", headers=admin.headers).status_code == 200
-    assert client.post(f"/api/v1/admin/kyc/approve/{pro.id}", headers=admin.headers).status_code == 409
+    assert client.post(f"/api/v1/admin/kyc/approve/{pro.id}", headers=admin.headers).status_code == 400
     missing = "00000000-0000-0000-0000-000000000042"
     assert client.post(f"/api/v1/admin/kyc/approve/{missing}", headers=admin.headers).status_code == 404
     assert pending.refresh().estado_verificacion == "PENDIENTE"

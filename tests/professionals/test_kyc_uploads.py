@@ -208,7 +208,7 @@ def test_an_approved_professional_cannot_resubmit(client):
     kyc.kyc_approve(professional_id=pro.id, by=None)
     before = stored_files()
     response = upload(client, pro, dni_set())
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert response.json()["code"] == "kyc_invalid_state"
     assert stored_files() == before
     assert pro.refresh().estado_verificacion == "APROBADO"

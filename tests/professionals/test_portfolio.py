@@ -344,7 +344,7 @@ def test_an_item_holds_at_most_ten_images(client):
     for _ in range(MAX_IMAGES_PER_ITEM):
         uploaded(client, pro, item["id"])
     response = upload(client, pro, item["id"])
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert response.json()["code"] == "portfolio_image_limit"
     assert PortfolioImage.objects.filter(item_id=item["id"]).count() == MAX_IMAGES_PER_ITEM == 10
     assert len(stored_files(pro.id)) == MAX_IMAGES_PER_ITEM
@@ -366,7 +366,7 @@ def test_simultaneous_uploads_never_pass_the_limit_and_losers_leave_no_file():
 
     statuses = run_concurrently(lambda: upload(Client(), pro, item["id"], content).status_code, times=8)
 
-    assert sorted(statuses) == [200, 200, 409, 409, 409, 409, 409, 409]
+    assert sorted(statuses) == [200, 200, 400, 400, 400, 400, 400, 400]
     assert PortfolioImage.objects.filter(item_id=item["id"]).count() == MAX_IMAGES_PER_ITEM
     assert len(stored_files(pro.id)) == MAX_IMAGES_PER_ITEM
 

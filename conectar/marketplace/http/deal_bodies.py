@@ -26,7 +26,7 @@ def _id(value: UUID | None) -> str | None:
 
 
 def oferta_body(oferta: Oferta) -> dict:
-    trabajo = getattr(oferta, "trabajo", None) if oferta.estado == "ACEPTADA" else None
+    trabajo = getattr(oferta, "trabajo", None) if oferta.estado == "ACEPTADO" else None
     return {
         "id": str(oferta.pk),
         "chat_id": str(oferta.chat_id),

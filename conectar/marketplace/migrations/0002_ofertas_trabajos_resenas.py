@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('profesional_id', models.UUIDField()),
                 ('descripcion', models.TextField()),
                 ('precio_final', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('estado', models.CharField(choices=[('OFERTADA', 'OFERTADA'), ('ACEPTADA', 'ACEPTADA'), ('RECHAZADA', 'RECHAZADA'), ('RETIRADA', 'RETIRADA'), ('EXPIRADA', 'EXPIRADA')], default=conectar.marketplace.contracts.OfertaEstado['OFERTADA'], max_length=10)),
+                ('estado', models.CharField(choices=[('OFERTADA', 'OFERTADA'), ('ACEPTADA', 'ACEPTADA'), ('RECHAZADA', 'RECHAZADA'), ('RETIRADA', 'RETIRADA'), ('EXPIRADA', 'EXPIRADA')], default='OFERTADA', max_length=10)),
                 ('expira_en', models.DateTimeField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='oferta',
-            index=models.Index(condition=models.Q(('estado', conectar.marketplace.contracts.OfertaEstado['OFERTADA'])), fields=['expira_en'], name='oferta_live_expiry'),
+            index=models.Index(condition=models.Q(('estado', 'OFERTADA')), fields=['expira_en'], name='oferta_live_expiry'),
         ),
         migrations.AddConstraint(
             model_name='oferta',

@@ -23,7 +23,7 @@ class Oferta(models.Model):
     descripcion = models.TextField()  # as stored: shielded like a chat message
     precio_final = models.DecimalField(max_digits=12, decimal_places=2)
     estado = models.CharField(
-        max_length=10, choices=[(e.value, e.value) for e in OfertaEstado], default=OfertaEstado.OFERTADA
+        max_length=10, choices=[(e.value, e.value) for e in OfertaEstado], default=OfertaEstado.OFERTADO
     )
     expira_en = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -35,7 +35,7 @@ class Oferta(models.Model):
             models.Index(F("cliente_id"), F("created_at").desc(), name="oferta_cliente_newest"),
             models.Index(F("profesional_id"), F("created_at").desc(), name="oferta_profesional_newest"),
             # the expiry sweep reads only live ofertas, oldest deadline first
-            models.Index(fields=["expira_en"], name="oferta_live_expiry", condition=Q(estado=OfertaEstado.OFERTADA)),
+            models.Index(fields=["expira_en"], name="oferta_live_expiry", condition=Q(estado=OfertaEstado.OFERTADO)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(precio_final__gt=0), name="oferta_precio_positive"),

@@ -2,7 +2,7 @@
 (a trabajo and its checkout are created) or rejects; the professional may withdraw; time expires it.
 
 Every decision locks the oferta row, so two clicks — or a click and the expiry sweep — decide once;
-the loser gets 409 naming the state it found."""
+the loser gets 400 naming the state it found."""
 
 from __future__ import annotations
 
@@ -154,14 +154,14 @@ def _event_fields(oferta: Oferta) -> dict:
 
 
 def _locked_live(oferta_id: UUID, **owner) -> Oferta:
-    """The oferta, locked, if it belongs to `owner` and is still open; 404 / 409 otherwise."""
+    """The oferta, locked, if it belongs to `owner` and is still open; 404 / 400 otherwise."""
     oferta = Oferta.objects.select_for_update().filter(pk=oferta_id, **owner).first()
     if oferta is None:
         raise NotFound("No encontramos esa oferta.")
-    if oferta.estado != OfertaEstado.OFERTADA:
-        raise Conflict(f"La oferta ya está {oferta.estado}.", code="oferta_not_open")
+    if oferta.estado != OfertaEstado.OFERTADO:
+        raise Conflict(f"La oferta ya no está abierta: su estado es {oferta.estado}.", code="oferta_not_open")
     if oferta.expira_en <= timezone.now():
-        raise Conflict("La oferta está EXPIRADA.", code="oferta_not_open")
+        raise Conflict("La oferta ya no está abierta: su estado es EXPIRADO.", code="oferta_not_open")
     return oferta
 
 
@@ -179,7 +179,7 @@ def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
 
     What other contexts know is read before the oferta is locked, and the checkout is asked for
     after the acceptance committed: no call leaves this context while the row lock is held. A
-    concurrent accept waits for the lock and finds the oferta ACEPTADA (409). If MercadoPago cannot
+    concurrent accept waits for the lock and finds the oferta ACEPTADO (400). If MercadoPago cannot
     make the checkout, the trabajo stays PENDIENTE_PAGO with no payment and the client gets 503 saying
     so; `POST /payment/create` makes the checkout later."""
     oferta = Oferta.objects.filter(pk=oferta_id, cliente_id=cliente_id).first()
@@ -193,7 +193,7 @@ def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
 
     with transaction.atomic(using=DB):
         oferta = _locked_live(oferta_id, cliente_id=cliente_id)
-        _decide(oferta, OfertaEstado.ACEPTADA)
+        _decide(oferta, OfertaEstado.ACEPTADO)
         now = timezone.now()
         trabajo = Trabajo.objects.create(
             oferta=oferta,
@@ -225,7 +225,7 @@ def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
 def oferta_reject(*, oferta_id: UUID, cliente_id: UUID) -> Oferta:
     with transaction.atomic(using=DB):
         oferta = _locked_live(oferta_id, cliente_id=cliente_id)
-        _decide(oferta, OfertaEstado.RECHAZADA)
+        _decide(oferta, OfertaEstado.RECHAZADO)
         publish(OfferRejected(**_event_fields(oferta)))
         chat_services.system_message_post(chat_id=oferta.chat_id, text="El cliente rechazó la oferta.")
     return oferta
@@ -234,29 +234,29 @@ def oferta_reject(*, oferta_id: UUID, cliente_id: UUID) -> Oferta:
 def oferta_withdraw(*, oferta_id: UUID, profesional_id: UUID) -> Oferta:
     with transaction.atomic(using=DB):
         oferta = _locked_live(oferta_id, profesional_id=profesional_id)
-        _decide(oferta, OfertaEstado.RETIRADA)
+        _decide(oferta, OfertaEstado.RETIRADO)
         publish(OfferWithdrawn(**_event_fields(oferta)))
         chat_services.system_message_post(chat_id=oferta.chat_id, text="El profesional retiró la oferta.")
     return oferta
 
 
 def ofertas_expire_due(*, limit: int = 500) -> int:
-    """Beat: every open oferta past its deadline becomes EXPIRADA (each in its own transaction;
+    """Beat: every open oferta past its deadline becomes EXPIRADO (each in its own transaction;
     rows another transaction holds — being accepted right now — are skipped and looked at again
     on the next sweep)."""
     expired = 0
-    for oferta_id in Oferta.objects.filter(estado=OfertaEstado.OFERTADA, expira_en__lte=timezone.now()).values_list(
+    for oferta_id in Oferta.objects.filter(estado=OfertaEstado.OFERTADO, expira_en__lte=timezone.now()).values_list(
         "pk", flat=True
     )[:limit]:
         with transaction.atomic(using=DB):
             oferta = (
                 Oferta.objects.select_for_update(skip_locked=True)
-                .filter(pk=oferta_id, estado=OfertaEstado.OFERTADA, expira_en__lte=timezone.now())
+                .filter(pk=oferta_id, estado=OfertaEstado.OFERTADO, expira_en__lte=timezone.now())
                 .first()
             )
             if oferta is None:
                 continue
-            _decide(oferta, OfertaEstado.EXPIRADA)
+            _decide(oferta, OfertaEstado.EXPIRADO)
             publish(OfferExpired(**_event_fields(oferta)))
             chat_services.system_message_post(chat_id=oferta.chat_id, text="La oferta venció sin respuesta.")
             expired += 1

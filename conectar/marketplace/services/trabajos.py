@@ -1,7 +1,7 @@
 """Trabajos move only through `apply()`, which looks each change up in `marketplace.workflow.TABLE`.
 
 `apply()` locks the trabajo, checks who is asking (owner or staff; others get 404), finds the row
-for (current state, action) — absent or not for this actor → 409 naming the current state (403 when
+for (current state, action) — absent or not for this actor → 400 naming the current state (403 when
 the actor may never do that action) — runs the row's effect, records the history, publishes the
 effect's event and posts the `sistema` message, all in one transaction. Actions arrive from the
 routes (people), from payments' events (SISTEMA) and from the beat sweeps (SISTEMA)."""

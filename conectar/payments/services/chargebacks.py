@@ -35,7 +35,7 @@ _CHARGEBACK_NAMESPACE = uuid.UUID("5d2b8f4e-1c7a-4f3e-9a0b-2e6c8d1f7b35")
 
 def chargeback_lost(*, payment_id: UUID) -> Decimal:
     """Book the chargeback of `payment_id` as lost; returns the amount taken back. Once per payment:
-    a second call (a double click, two staff members) is a 409."""
+    a second call (a double click, two staff members) is a 400."""
     with transaction.atomic(using=DB):
         payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
         if payment is None:

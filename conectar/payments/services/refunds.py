@@ -132,7 +132,7 @@ def staff_refund(
     *, trabajo_id: UUID, amount: Decimal | None, requested_by: UUID | None, idempotency_key: str | None = None
 ) -> Refund:
     """POST /payment/refund: all that is left in escrow, or part of it. A repeated request with the
-    same Idempotency-Key answers the same refund; another while one is still on its way is a 409."""
+    same Idempotency-Key answers the same refund; another while one is still on its way is a 400."""
     if amount is not None and (amount <= 0 or amount != amount.quantize(CENT)):
         raise InvalidInput(fields={"amount": ["El monto tiene que ser positivo, con hasta dos decimales."]})
     with transaction.atomic(using=DB):

@@ -5,7 +5,7 @@ enforced by those queries (another professional's item or image is a 404, like a
 ids in paths use Django's `uuid` converter, so a malformed id is an unknown one (404) as well.
 Content rules (lengths, required titulo, orden range) are checked by the service, which answers a
 422 with Spanish messages; the schemas below only fix the JSON shape. An image upload answers
-the item with its images (200); an 11th image is a 409 `portfolio_image_limit` (see the service).
+the item with its images (200); an 11th image is a 400 `portfolio_image_limit` (see the service).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def kyc_documents_submit(*, usuario_id: UUID, files: Sequence, kinds: Sequence[s
     """Check, store and submit 1..KYC_MAX_DOCUMENTS uploaded files (Django `UploadedFile`s) of the
     professional with account `usuario_id`; `kinds` names each file's KycDocument.Kind, in order
     (repeated fields or one comma-separated field; all OTRO when empty). The verification goes
-    (back) to EN_REVISION; while APROBADO it is a 409."""
+    (back) to EN_REVISION; while APROBADO it is a 400."""
     professional = Professional.objects.filter(usuario_id=usuario_id).first()
     if professional is None:
         raise NotAProfessional

@@ -8,7 +8,7 @@ stored in the public default storage under `portfolio/<professional_id>/<uuid>.<
 written before the transaction that records them (no row lock held during storage I/O) and deleted
 if that transaction fails; files of deleted rows are removed only once the deletion is committed.
 
-An item holds at most `MAX_IMAGES_PER_ITEM` images. One more is a 409 Conflict (`code:
+An item holds at most `MAX_IMAGES_PER_ITEM` images. One more is a 400 Conflict (`code:
 portfolio_image_limit`), not a 422: nothing in the request is malformed, the item is full in its
 current state and deleting an image makes the same request succeed. The limit is checked under a
 lock on the item's row, so simultaneous uploads cannot overshoot it.

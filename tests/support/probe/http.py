@@ -46,7 +46,7 @@ def ninja_boom(request):
 
 @api.get("/ninja/conflict")
 def ninja_conflict(request):
-    raise Conflict("The oferta is already ACEPTADA.", code="invalid_state")
+    raise Conflict("The oferta is already ACEPTADO.", code="invalid_state")
 
 
 class ItemSerializer(serializers.Serializer):
