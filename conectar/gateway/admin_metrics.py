@@ -14,6 +14,7 @@ class UserMetricsView(APIView):
     permission_classes = [IsAdmin]
 
     @extend_schema(
+        summary="Users by role and professionals by KYC state (staff)",
         responses=OpenApiResponse(
             description="{total_clientes, total_profesionales, total_pro_pendientes_kyc, total_pro_aprobados}"
         ),

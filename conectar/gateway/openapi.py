@@ -52,7 +52,64 @@ def merge_openapi(drf: dict, ninja: dict) -> dict:
     merged["paths"] = dict(sorted(paths.items()))
     _one_bearer_scheme(merged)
     _bounds_with_exclusive_bounds(merged)
+    _document_error_answers(merged)
     return merged
+
+
+ERROR_BODY = {
+    "type": "object",
+    "description": "The one error body of every route (API.md § Conventions).",
+    "properties": {
+        "detail": {"type": "string", "description": "Human message (Spanish)."},
+        "code": {"type": "string", "description": "Stable machine code."},
+        "fields": {
+            "type": "object",
+            "description": "Validation messages per field (dotted path for nested input); only for 422.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail", "code"],
+    "additionalProperties": False,
+}
+_ERRORS_EVERY_ROUTE = {
+    "400": "A business rule refused it or the request is malformed (`code` says which)",
+    "404": "Not found (also someone else's private object)",
+    "422": "Invalid input (`fields` names each field)",
+    "429": "Rate limited (with Retry-After)",
+    "503": "A backing service is down (with Retry-After): try again later",
+}
+_ERRORS_WITH_AUTH = {
+    "401": "No access token, or it is invalid, expired or revoked",
+    "403": "Wrong role, or not yours",
+}
+_ERRORS_WITH_BODY = {
+    "413": "Body too large",
+    "415": "Wrong content type (or, for an upload, wrong file type)",
+}
+
+
+def _document_error_answers(document: dict) -> None:
+    """Every route may answer these (API.md); each is the one error body. A route's own
+    declaration of a status, if any, is kept."""
+    document.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ERROR_BODY
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "put", "post", "patch", "delete"}:
+                continue
+            errors = dict(_ERRORS_EVERY_ROUTE)
+            if any(requirement for requirement in operation.get("security", [])):
+                errors.update(_ERRORS_WITH_AUTH)
+            if "requestBody" in operation:
+                errors.update(_ERRORS_WITH_BODY)
+            # Ninja's status keys are ints until serialised: one spelling, so none is declared twice
+            responses = {str(status): response for status, response in operation.get("responses", {}).items()}
+            operation["responses"] = responses
+            for status, description in sorted(errors.items()):
+                responses.setdefault(status, {"description": description, "content": error})
+            for status, response in responses.items():
+                if status[0] in "45" and not response.get("content"):  # declared by a route, body implied
+                    response["content"] = error
 
 
 BEARER = "AccessTokenBearer"  # drf-spectacular's name for the access JWT (platform.auth)

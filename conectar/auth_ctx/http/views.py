@@ -34,7 +34,12 @@ class PublicView(APIView):
 class RegisterView(PublicView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.RegisterIn, responses={201: OpenApiResponse(description="UserRead")}, tags=["auth"])
+    @extend_schema(
+        summary="Sign up as CLIENTE or PROFESIONAL",
+        request=s.RegisterIn,
+        responses={201: OpenApiResponse(description="UserRead")},
+        tags=["auth"],
+    )
     def post(self, request):
         data = _valid(s.RegisterIn, request.data)
         account = services.account_register(
@@ -54,7 +59,12 @@ class RegisterView(PublicView):
 class LoginView(PublicView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(request=s.JsonLoginIn, responses=s.TokenPairOut, tags=["auth"])
+    @extend_schema(
+        summary="Log in (JSON, or the v1 form with `username`)",
+        request=s.JsonLoginIn,
+        responses={200: s.TokenPairOut, 401: OpenApiResponse(description="Wrong credentials, or a banned account")},
+        tags=["auth"],
+    )
     def post(self, request):
         if request.content_type.split(";")[0].strip() in _FORM_TYPES:
             data = _valid(s.FormLoginIn, request.data)
@@ -69,7 +79,12 @@ class LoginView(PublicView):
 class RefreshView(PublicView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.RefreshIn, responses=s.TokenPairOut, tags=["auth"])
+    @extend_schema(
+        summary="A new token pair for a refresh token (which dies)",
+        request=s.RefreshIn,
+        responses={200: s.TokenPairOut, 401: OpenApiResponse(description="Invalid, expired or used refresh token")},
+        tags=["auth"],
+    )
     def post(self, request):
         data = _valid(s.RefreshIn, request.data)
         return Response(asdict(services.tokens_refresh(refresh_token=data["refresh_token"])))
@@ -79,7 +94,12 @@ class LogoutView(APIView):
     parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.RefreshIn, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        summary="Log out: this refresh token and access token die",
+        request=s.RefreshIn,
+        responses={204: None},
+        tags=["auth"],
+    )
     def post(self, request):
         data = _valid(s.RefreshIn, request.data)
         services.logout(account_id=request.user.pk, access_token=request.auth, refresh_token=data["refresh_token"])
@@ -89,7 +109,9 @@ class LogoutView(APIView):
 class ForgotPasswordView(PublicView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.ForgotPasswordIn, responses=s.MessageOut, tags=["auth"])
+    @extend_schema(
+        summary="E-mail me a password reset link", request=s.ForgotPasswordIn, responses=s.MessageOut, tags=["auth"]
+    )
     def post(self, request):
         data = _valid(s.ForgotPasswordIn, request.data)
         services.password_reset_request(email=data["email"])
@@ -101,7 +123,12 @@ class ForgotPasswordView(PublicView):
 class ResetPasswordView(PublicView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.ResetPasswordIn, responses=s.MessageOut, tags=["auth"])
+    @extend_schema(
+        summary="Set a new password with a reset link's token",
+        request=s.ResetPasswordIn,
+        responses=s.MessageOut,
+        tags=["auth"],
+    )
     def post(self, request):
         data = _valid(s.ResetPasswordIn, request.data)
         services.password_reset_confirm(token=data["token"], new_password=data["new_password"])
@@ -115,7 +142,12 @@ class ValidateTokenView(APIView):
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.ValidateTokenIn, responses=s.TokenClaimsOut, tags=["internal"])
+    @extend_schema(
+        summary="Is this access token good, and whose is it? (internal)",
+        request=s.ValidateTokenIn,
+        responses=s.TokenClaimsOut,
+        tags=["internal"],
+    )
     def post(self, request):
         data = _valid(s.ValidateTokenIn, request.data)
         claims = facade.validate_access_token(token=data["token"])

@@ -45,6 +45,7 @@ def _receive(request) -> dict:
     response=dict,
     operation_id="payment_webhook_mercadopago",
     summary="MercadoPago notification (signed)",
+    openapi_extra={"responses": {"401": {"description": "Signature missing, forged or stale"}}},
 )
 def webhook_seed(request):
     return _receive(request)
@@ -55,6 +56,7 @@ def webhook_seed(request):
     response=dict,
     operation_id="webhook_mercadopago",
     summary="MercadoPago notification (signed; v1 path)",
+    openapi_extra={"responses": {"401": {"description": "Signature missing, forged or stale"}}},
 )
 def webhook_v1(request):
     return _receive(request)

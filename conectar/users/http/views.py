@@ -56,11 +56,16 @@ def _users_bodies(account_list: list[AccountDTO]) -> list[dict]:
 class MeView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=USER_READ, tags=["users"])
+    @extend_schema(summary="My account and profile", responses=USER_READ, tags=["users"])
     def get(self, request):
         return Response(_user_body_for(request.user.pk))
 
-    @extend_schema(request=s.ProfileUpdateIn, responses=USER_READ, tags=["users"])
+    @extend_schema(
+        summary="Change my profile (any of nombre, apellido, telefono)",
+        request=s.ProfileUpdateIn,
+        responses=USER_READ,
+        tags=["users"],
+    )
     def patch(self, request):
         changes = _valid(s.ProfileUpdateIn, request.data)
         services.profile_update(user_id=request.user.pk, changes=changes)
@@ -72,7 +77,12 @@ class MeView(APIView):
 class AvatarView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": s.AvatarIn}, responses=USER_READ, tags=["users"])
+    @extend_schema(
+        summary="Upload my avatar (multipart `file`: JPEG, PNG or WebP)",
+        request={"multipart/form-data": s.AvatarIn},
+        responses=USER_READ,
+        tags=["users"],
+    )
     def post(self, request):
         upload = _valid(s.AvatarIn, request.data)["file"]
         image = clean_image(read_limited(upload, max_bytes=settings.AVATAR_MAX_BYTES), max_side=1024)
@@ -84,7 +94,10 @@ class PasswordView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        request=s.PasswordChangeIn, responses=OpenApiResponse(description="mensaje + new token pair"), tags=["users"]
+        summary="Change my password (every earlier token dies; answers a new pair)",
+        request=s.PasswordChangeIn,
+        responses=OpenApiResponse(description="mensaje + new token pair"),
+        tags=["users"],
     )
     def patch(self, request):
         data = _valid(s.PasswordChangeIn, request.data)
@@ -104,7 +117,7 @@ class PasswordViewV1(PasswordView):
 class UserDetailView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(responses=USER_READ, tags=["admin"])
+    @extend_schema(summary="A user's account and profile (staff)", responses=USER_READ, tags=["admin"])
     def get(self, request, user_id: UUID):
         return Response(_user_body_for(user_id))
 
@@ -113,6 +126,7 @@ class AdminUsersView(APIView):
     permission_classes = [IsAdmin]
 
     @extend_schema(
+        summary="All users, paged (staff)",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("limit", int)],
         responses=OpenApiResponse(description="{users: [UserRead], total, page, limit, totalPages}"),
         tags=["admin"],
@@ -135,6 +149,7 @@ class AdminUserSearchView(APIView):
     permission_classes = [IsAdmin]
 
     @extend_schema(
+        summary="Users whose e-mail contains a fragment (staff)",
         parameters=[OpenApiParameter("email", str, required=True)],
         responses=OpenApiResponse(description="[UserRead], at most 50"),
         tags=["admin"],
@@ -147,7 +162,9 @@ class AdminUserSearchView(APIView):
 class AdminBanView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=None, responses=USER_READ, tags=["admin"])
+    @extend_schema(
+        summary="Ban a user: no login, every token dies (staff)", request=None, responses=USER_READ, tags=["admin"]
+    )
     def post(self, request, user_id: UUID):
         accounts.ban(user_id=user_id, by=request.user.pk)
         return Response(_user_body_for(user_id))
@@ -156,7 +173,7 @@ class AdminBanView(APIView):
 class AdminUnbanView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=None, responses=USER_READ, tags=["admin"])
+    @extend_schema(summary="Lift a user's ban (staff)", request=None, responses=USER_READ, tags=["admin"])
     def post(self, request, user_id: UUID):
         accounts.unban(user_id=user_id, by=request.user.pk)
         return Response(_user_body_for(user_id))
