@@ -10,7 +10,14 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.contract.fuzz_support import CHECKS, ROLES, caller, load_schema, requests_in_the_test_transaction
+from tests.contract.fuzz_support import (
+    CHECKS,
+    ROLES,
+    aim_at_the_world,
+    load_schema,
+    new_world,
+    requests_in_the_test_transaction,
+)
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -18,9 +25,14 @@ EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "10"))  # per opera
 schema = load_schema()
 
 
+@pytest.fixture
+def world(client, django_user_model, mp_sandbox):
+    return new_world(client, django_user_model)
+
+
 @pytest.fixture(params=ROLES)
-def token(request, client, django_user_model):
-    return caller(client, django_user_model, request.param).access
+def role(request):
+    return request.param
 
 
 @schema.parametrize()
@@ -30,6 +42,8 @@ def token(request, client, django_user_model):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
 )
-def test_no_server_errors_and_documented_answers(case, token):
+def test_no_server_errors_and_documented_answers(case, world, role):
+    me = world.callers[role]
+    aim_at_the_world(case, world, me)
     with requests_in_the_test_transaction():
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        case.call_and_validate(headers={"Authorization": f"Bearer {me.access}"}, checks=CHECKS)
