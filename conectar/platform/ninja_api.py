@@ -15,9 +15,12 @@ _JSON_TYPES = {"application/json", ""}
 
 
 class JsonBodyParser(Parser):
-    """JSON bodies only: any other declared content type is a 415, not a confusing 422."""
+    """JSON bodies only: any other declared content type is a 415, not a confusing 422. An empty
+    body is an empty object whatever its declared type (v1 clients POST some actions with no body)."""
 
     def parse_body(self, request):
+        if not request.body.strip():
+            return {}
         content_type = request.content_type or ""
         if content_type not in _JSON_TYPES and not content_type.endswith("+json"):
             raise UnsupportedMediaType(f"Se esperaba application/json y llegó {content_type}.")

@@ -70,57 +70,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
         "message: missing",
         "success: missing",
     },
-    11: {
-        "alias comision_porcentaje: missing",
-        "alias kyc_status: missing",
-        "alias latitud: missing",
-        "alias longitud: missing",
-        "alias puntos_xp: missing",
-        "alias rating_promedio: wrong type (number), got a numeric string",
-        "alias tarifa_hora: missing",
-        "tasa_comision_actual: wrong type (dec2), got the string '0.200'",
-    },
-    12: {
-        "tasa_comision_actual: wrong type (dec2), got the string '0.200'",
-    },
-    13: {
-        "message: missing",
-        "status: missing",
-    },
-    14: {
-        "body: expected an array, got an object",
-    },
-    15: {
-        "body: expected an array, got an object",
-    },
-    16: {
-        "tasa_comision_actual: wrong type (dec2), got the string '0.200'",
-    },
-    17: {
-        "message: missing",
-        "status: missing",
-    },
-    18: {
-        "[].fecha_creacion: missing",
-        "[].imagenes: missing",
-        "[].profesional_id: missing",
-        "alias imagenes_urls: missing",
-    },
-    19: {
-        "fecha_creacion: missing",
-        "imagenes: missing",
-        "profesional_id: missing",
-    },
-    20: {
-        "fecha_creacion: missing",
-        "imagenes: missing",
-        "profesional_id: missing",
-    },
-    21: {
-        "fecha_creacion: missing",
-        "imagenes: missing",
-        "profesional_id: missing",
-    },
     25: {
         "alias cliente_nombre: missing",
         "alias created_at: missing",
@@ -156,26 +105,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
         "resena.fecha_actualizacion: missing",
         "resena.profesional_id: missing",
     },
-    35: {
-        "[].email: missing",
-        "[].fecha_creacion: missing",
-    },
-    36: {
-        "profesional_id: missing",
-        "status: missing",
-    },
-    37: {
-        "status 422, expected 200",
-    },
-    39: {
-        "status 403, expected 200",
-    },
-    40: {
-        "fecha_creacion: missing",
-    },
-    41: {
-        "[].fecha_creacion: missing",
-    },
     42: {
         "trabajo.servicio_instant_id: missing",
     },
@@ -208,26 +137,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
     49: {
         "comision_total: wrong type (number), got a numeric string",
         "total_facturado: wrong type (number), got a numeric string",
-    },
-    52: {
-        "[].fecha_creacion: missing",
-        "[].imagenes: missing",
-        "[].profesional_id: missing",
-        "alias imagenes_urls: missing",
-    },
-    53: {
-        "oficios[].descripcion: missing",
-        "portfolio[].fecha_creacion: missing",
-        "portfolio[].imagenes: missing",
-        "portfolio[].profesional_id: missing",
-        "rating_promedio: wrong type (number), got a numeric string",
-        "resenas[].fecha_creacion: missing",
-        "resenas[].nombre_cliente: missing",
-        "resenas[].texto_resena: missing",
-    },
-    54: {
-        "[].estado_verificacion: missing",
-        "[].tasa_comision_actual: missing",
     },
     56: {
         "status 401, expected 200",

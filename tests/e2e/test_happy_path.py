@@ -103,7 +103,7 @@ def review_both_ways(api: Api, cliente: Person, pro: Person, trabajo_id: str) ->
     profile = api.settle(
         lambda: (p := journey.public_profile(api, pro))["total_resenas"] == 1 and p, "the rating on the public profile"
     )
-    assert profile["rating_promedio"] == "5.00"
+    assert profile["rating_promedio"] == 5.0
     shown = [(r["rating"], r["texto"], r["autor_nombre"]) for r in profile["resenas"]]
     assert shown == [(5, "Impecable, puntual y prolijo.", "Lucia F.")]
     # +100 for the finished trabajo, +50 for a 5★ review

@@ -34,11 +34,12 @@ def test_seed_and_v1_paths_answer_the_same(e2e, api, staff):
     # The professional's profile and its settings.
     same_answer(pro.get("/professional/profile"), pro.get("/professional/me"))
     oficios = {"oficio_ids": [journey.oficio_id(api, "Gasista matriculado"), journey.oficio_id(api, "Plomero")]}
-    same_answer(
+    profile = same_answer(
         pro.post("/professional/oficios", json=oficios),
         pro.put("/professional/oficios", json=oficios),
-        pro.put("/professional/profile/oficios", json=oficios),
     )
+    # v1's path answers the new set itself (V1-CONTRACT § 3.5 R14), the seed paths the profile
+    assert journey.expect(pro.put("/professional/profile/oficios", json=oficios)) == profile["oficios"]
     where = {"latitude": TUCUMAN[0], "longitude": TUCUMAN[1]}
     same_answer(
         pro.post("/professional/location", json=where),

@@ -47,13 +47,15 @@ def test_staff_add_instant_services_under_an_oficio(client, admin):
     assert [s["nombre"] for s in listed] == ["Pintura de un ambiente"]
 
 
-def test_catalogue_management_is_staff_only(client):
+def test_catalogue_management_is_staff_only_and_reading_it_is_for_anyone_logged_in(client):
     someone = signed_up(client)
     assert post(client, "/api/v1/admin/oficios", {"nombre": "Cualquiera"}, someone.headers).status_code == 403
-    assert client.get("/api/v1/admin/oficios", headers=someone.headers).status_code == 403
+    assert client.get("/api/v1/admin/oficios", headers=someone.headers).status_code == 200  # as v1 (§ 6.9)
+    assert client.get("/api/v1/admin/oficios").status_code == 401
     pintor = Oficio.objects.get(nombre="Pintor")
     body = {"nombre": "Algo", "oficio_id": str(pintor.pk)}
     assert post(client, "/api/v1/admin/servicios-instant", body, someone.headers).status_code == 403
     assert (
         client.get(f"/api/v1/admin/oficios/{pintor.pk}/servicios-instant", headers=someone.headers).status_code == 200
     )
+    assert client.get(f"/api/v1/admin/oficios/{pintor.pk}/servicios-instant").status_code == 401

@@ -110,7 +110,8 @@ def test_rejecting_needs_a_reason_the_professional_then_reads(client, admin):
     too_short = client.post(path, {"motivo": "no"}, content_type="application/json", headers=admin.headers)
     assert too_short.status_code == 422
     assert "motivo" in too_short.json()["fields"]
-    assert client.post(path, {}, content_type="application/json", headers=admin.headers).status_code == 422
+    blank = client.post(path, {"motivo": "  "}, content_type="application/json", headers=admin.headers)
+    assert blank.status_code == 422
 
     motivo = "El dorso del DNI no se lee."
     response = client.post(path, {"motivo": motivo}, content_type="application/json", headers=admin.headers)
@@ -122,6 +123,15 @@ def test_rejecting_needs_a_reason_the_professional_then_reads(client, admin):
     assert (status["estado_verificacion"], status["motivo_rechazo"]) == ("RECHAZADO", motivo)
 
     assert submit(client, pro)["estado_verificacion"] == "EN_REVISION"  # documents again → review again
+
+
+def test_a_reject_with_no_body_as_v1_sends_it_gives_the_default_reason(client, admin):
+    pro = in_review(client)
+    response = client.generic("POST", f"/api/v1/admin/kyc/reject/{pro.id}", headers=admin.headers)  # no body
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["profesional_id"], body["estado_verificacion"]) == ("rechazado", pro.id, "RECHAZADO")
+    assert body["motivo_rechazo"] == kyc.DEFAULT_MOTIVO
 
 
 def test_only_a_professional_in_review_can_be_decided(client, admin):

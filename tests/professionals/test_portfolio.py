@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from ninja.responses import NinjaJSONEncoder
 from PIL import Image
 
+from conectar.professionals.http.bodies import portfolio_item_v1
 from conectar.professionals.http.portfolio_routes import PortfolioItemOut
 from conectar.professionals.models import PortfolioImage, PortfolioItem, Professional
 from conectar.professionals.selectors.portfolio import portfolio_for
@@ -24,7 +25,8 @@ from tests.support.professionals import BUENOS_AIRES, approve, new_professional
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 PORTFOLIO = "/api/v1/professional/portfolio"
-ITEM_KEYS = {"id", "titulo", "descripcion", "orden", "created_at", "images"}
+V1_KEYS = {"profesional_id", "fecha_creacion", "imagenes", "imagenes_urls"}  # and the frontend's imagenes_urls
+ITEM_KEYS = {"id", "titulo", "descripcion", "orden", "created_at", "images"} | V1_KEYS
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -269,7 +271,9 @@ def test_jpeg_png_and_webp_are_accepted_stored_publicly_and_served(client, fmt, 
     assert body["id"] == item["id"]
     [image] = body["images"]
     assert set(image) == {"id", "url", "orden"}
-    assert image["url"].startswith(f"/media/portfolio/{pro.id}/")
+    assert image["url"].startswith(f"http://testserver/media/portfolio/{pro.id}/")  # absolute
+    assert body["imagenes"] == [{"id": image["id"], "imagen_url": image["url"], "orden": image["orden"]}]
+    assert (body["imagenes_urls"], body["profesional_id"]) == ([image["url"]], pro.id)
     assert image["url"].endswith(f".{ext}")
     assert Image.open(io.BytesIO(served(client, image["url"]))).format == fmt
     assert PortfolioImage.objects.get(pk=image["id"]).image.startswith(f"portfolio/{pro.id}/")
@@ -599,13 +603,18 @@ def test_portfolio_for_returns_exactly_the_public_bodies(client):
     uploaded(client, pro, item["id"])
     new_item(client, pro, titulo="Dos")
     bodies = portfolio_for(pro.refresh())
-    assert [set(b) for b in bodies] == [ITEM_KEYS, ITEM_KEYS]
-    # As the API renders it: through the item schema and Ninja's JSON encoder.
+    assert [set(b) for b in bodies] == [ITEM_KEYS - V1_KEYS] * 2
+    # As the API renders it: v1's keys and absolute URLs added, through the item schema and Ninja's encoder.
+    request = RequestFactory().get("/")
+    v1 = [portfolio_item_v1(request, b, professional_id=pro.id) for b in bodies]
     rendered = json.loads(
-        json.dumps([PortfolioItemOut.model_validate(b).model_dump() for b in bodies], cls=NinjaJSONEncoder)
+        json.dumps([PortfolioItemOut.model_validate(b).model_dump() for b in v1], cls=NinjaJSONEncoder)
     )
     assert rendered == public(client, pro.id).json()
-    assert json.loads(json.dumps(bodies, cls=NinjaJSONEncoder)) == rendered
+    plain = ITEM_KEYS - V1_KEYS - {"images"}  # the images differ only by their URLs, made absolute
+    assert [{k: b[k] for k in plain} for b in json.loads(json.dumps(bodies, cls=NinjaJSONEncoder))] == [
+        {k: r[k] for k in plain} for r in rendered
+    ]
     assert portfolio_for(uuid.UUID(pro.id)) == bodies
 
 

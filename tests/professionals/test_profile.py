@@ -28,7 +28,8 @@ def test_a_registered_professional_has_a_fresh_profile(client):
         assert (body["nombre"], body["apellido"]) == ("Rita", "Luna")
         assert body["estado_verificacion"] == "PENDIENTE"
         assert body["nivel"] == "BRONCE"
-        assert body["tasa_comision_actual"] == "0.200"
+        assert body["tasa_comision_actual"] == "0.20"  # v1: the fraction with two places
+        assert (body["comision_porcentaje"], body["rating_promedio"], body["kyc_status"]) == (20.0, 0.0, "PENDIENTE")
         assert body["radio_cobertura_km"] == 10
         assert body["puede_recibir_trabajos"] is False
 
@@ -104,6 +105,8 @@ def test_oficios_replace_the_set_and_unknown_ids_are_404(client):
         headers=pro.headers,
     )
     assert [o["nombre"] for o in response.json()["oficios"]] == ["Gasista matriculado"]
+    v1 = put(client, pro, "/api/v1/professional/profile/oficios", {"oficio_ids": [str(gasista.pk)]}).json()
+    assert [(o["id"], o["nombre"]) for o in v1] == [(str(gasista.pk), "Gasista matriculado")]  # v1: the new set
     missing = put(client, pro, "/api/v1/professional/profile/oficios", {"oficio_ids": [str(ANY_OFICIO)]})
     assert missing.status_code == 404
     assert [o.nombre for o in pro.refresh().oficios.all()] == ["Gasista matriculado"], "nothing half-written"
@@ -119,7 +122,7 @@ def test_instant_services_must_belong_to_the_professionals_oficios(client):
     assert put(client, pro, path, {"servicio_ids": [str(apertura.pk)]}).status_code == 422
     assert put(client, pro, path, {"servicio_ids": [str(ANY_OFICIO)]}).status_code == 404
     body = put(client, pro, path, {"servicio_ids": [str(destapacion.pk)]}).json()
-    assert [s["id"] for s in body["servicios_instant"]] == [str(destapacion.pk)]
+    assert [s["id"] for s in body] == [str(destapacion.pk)]  # v1: the new set
     body = put(client, pro, "/api/v1/professional/oficios", {"oficio_ids": [str(cerrajero.pk)]}).json()
     assert body["servicios_instant"] == [], "services of a dropped oficio go with it"
 

@@ -8,14 +8,15 @@ from uuid import UUID
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from conectar.platform.auth import RoleBearer
+from conectar.platform.auth import AccessTokenBearer, RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
-from conectar.professionals.http.bodies import money
-from conectar.professionals.models import Oficio, ServicioInstant
+from conectar.professionals.http.bodies import oficio_body, servicio_body
+from conectar.professionals.models import Oficio
 from conectar.professionals.services import catalogue
 from conectar.shared.errors import NotFound
 
 STAFF = RoleBearer(ADMIN_ROLE)  # 403 for other roles before the body is read
+ANYONE_LOGGED_IN = AccessTokenBearer()  # v1 (V1-CONTRACT § 6.9): the catalogue reads are for every role
 router = Router(tags=["catalogue"])
 
 
@@ -31,26 +32,12 @@ class ServicioIn(Schema):
     precio_fijo: Decimal | None = Field(default=None, ge=0, le=Decimal("99999999.99"), decimal_places=2)
 
 
-def oficio_body(oficio: Oficio) -> dict:
-    return {"id": str(oficio.pk), "nombre": oficio.nombre, "descripcion": oficio.descripcion}
-
-
-def servicio_body(servicio: ServicioInstant) -> dict:
-    return {
-        "id": str(servicio.pk),
-        "nombre": servicio.nombre,
-        "descripcion": servicio.descripcion,
-        "oficio_id": str(servicio.oficio_id),
-        "precio_fijo": money(servicio.precio_fijo),
-    }
-
-
 @router.get("/public/oficios", auth=None, summary="The oficio catalogue")
 def oficios_public(request):
     return [oficio_body(o) for o in Oficio.objects.all()]
 
 
-@router.get("/admin/oficios", auth=STAFF, summary="The oficio catalogue (staff)")
+@router.get("/admin/oficios", auth=ANYONE_LOGGED_IN, summary="The oficio catalogue (any logged-in user, as v1)")
 def oficios_admin(request):
     return [oficio_body(o) for o in Oficio.objects.all()]
 
@@ -76,7 +63,9 @@ def servicio_add(request, payload: ServicioIn):
     return Status(201, servicio_body(servicio))
 
 
-@router.get("/admin/oficios/{oficio_id}/servicios-instant", summary="Instant services of an oficio")
+@router.get(
+    "/admin/oficios/{oficio_id}/servicios-instant", auth=ANYONE_LOGGED_IN, summary="Instant services of an oficio"
+)
 def servicios_of(request, oficio_id: UUID):
     oficio = Oficio.objects.filter(pk=oficio_id).first()
     if oficio is None:

@@ -9,6 +9,7 @@ admin session, which is how the admin's previews load).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from ninja import Query, Router, Schema
 from ninja.security import SessionAuth
 from pydantic import Field
 
+from conectar.auth_ctx import facade as accounts
 from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
 from conectar.professionals.http.deps import own_professional
@@ -70,10 +72,17 @@ class KycStatusOut(Schema):
     submitted_at: datetime | None
     submission: int = Field(description="round of the documents listed (0: none yet)")
     documentos: list[KycDocumentOut]
+    # v1's keys (V1-CONTRACT § 3.1, § 3.7): the professional id again, the registration time; in the
+    # queue the e-mail; after an upload or a decision v1's `status` (and `message`)
+    profesional_id: UUID
+    fecha_creacion: datetime
+    email: str | None = None
+    status: str | None = None
+    message: str | None = None
 
 
 class RejectIn(Schema):
-    motivo: str = Field(max_length=2000)
+    motivo: str | None = Field(default=None, max_length=2000, description="absent: the default reason")
 
 
 class QueueParams(Schema):
@@ -115,6 +124,10 @@ _UPLOAD_BODY = {
 }
 
 
+def _v1(view: selectors.KycStatusView, **extra) -> dict:
+    return {**asdict(view), "id": view.professional_id, "profesional_id": view.professional_id, **extra}
+
+
 # --- the professional -------------------------------------------------------------------------------
 
 
@@ -139,13 +152,14 @@ def kyc_upload(request):
     except TooManyFilesSent:
         raise InvalidInput(fields={"files": ["Demasiados archivos en un solo envío."]}) from None
     professional = kyc_documents.kyc_documents_submit(usuario_id=request.auth.user_id, files=files, kinds=kinds)
-    return selectors.kyc_status(professional_id=professional.pk, absolute=request.build_absolute_uri)
+    view = selectors.kyc_status(professional_id=professional.pk, absolute=request.build_absolute_uri)
+    return _v1(view, status="ok", message="Archivos recibidos, en revisión.")
 
 
 @router.get("/professional/kyc", response=KycStatusOut, summary="Verification status and documents")
 def kyc_status(request):
     professional = own_professional(request)
-    return selectors.kyc_status(professional_id=professional.pk, absolute=request.build_absolute_uri)
+    return _v1(selectors.kyc_status(professional_id=professional.pk, absolute=request.build_absolute_uri))
 
 
 @router.get(
@@ -178,7 +192,9 @@ def _extension(document) -> str:
     "/admin/kyc/pendientes", response=list[KycStatusOut], auth=STAFF, summary="KYC queue (EN_REVISION, oldest first)"
 )
 def kyc_queue(request, params: Query[QueueParams]):
-    return selectors.pending_reviews(limit=params.limit, offset=params.offset, absolute=request.build_absolute_uri)
+    views = selectors.pending_reviews(limit=params.limit, offset=params.offset, absolute=request.build_absolute_uri)
+    found = accounts.get_accounts(user_ids=[v.usuario_id for v in views])
+    return [_v1(v, email=found[v.usuario_id].email if v.usuario_id in found else None) for v in views]
 
 
 @router.post(
@@ -186,10 +202,17 @@ def kyc_queue(request, params: Query[QueueParams]):
 )
 def kyc_approve(request, professional_id: UUID):
     kyc.kyc_approve(professional_id=professional_id, by=request.auth.user_id)
-    return selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri)
+    return _v1(
+        selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri), status="aprobado"
+    )
 
 
 @router.post("/admin/kyc/reject/{professional_id}", response=KycStatusOut, auth=STAFF, summary="Reject a KYC in review")
-def kyc_reject(request, professional_id: UUID, payload: RejectIn):
-    kyc.kyc_reject(professional_id=professional_id, by=request.auth.user_id, motivo=payload.motivo)
-    return selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri)
+def kyc_reject(request, professional_id: UUID, payload: RejectIn | None = None):
+    """v1 sends no body (V1-CONTRACT § 6.9): with no `motivo` the professional reads the default
+    reason; a `motivo` that is sent must say something."""
+    motivo = payload.motivo if payload is not None else None
+    kyc.kyc_reject(professional_id=professional_id, by=request.auth.user_id, motivo=motivo)
+    return _v1(
+        selectors.kyc_status(professional_id=professional_id, absolute=request.build_absolute_uri), status="rechazado"
+    )

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from ninja import File, Router, Schema, Status, UploadedFile
 
+from conectar.professionals.http.bodies import portfolio_item_v1
 from conectar.professionals.http.deps import ProfessionalBearer, own_professional
 from conectar.professionals.selectors import portfolio as selectors
 from conectar.professionals.services import portfolio as services
@@ -28,15 +29,26 @@ class PortfolioImageOut(Schema):
     orden: int
 
 
+class PortfolioImagenV1(Schema):
+    id: UUID
+    imagen_url: str
+    orden: int
+
+
 class PortfolioItemOut(Schema):
-    """The body of an item, for its owner and for the public alike (nothing in it is private)."""
+    """The body of an item, for its owner and for the public alike (nothing in it is private):
+    this project's keys and v1's (`profesional_id` is the professional id)."""
 
     id: UUID
+    profesional_id: UUID
     titulo: str
     descripcion: str
     orden: int
     created_at: datetime
+    fecha_creacion: datetime
     images: list[PortfolioImageOut]
+    imagenes: list[PortfolioImagenV1]
+    imagenes_urls: list[str]
 
 
 class PortfolioItemIn(Schema):
@@ -58,21 +70,26 @@ class PortfolioItemPatch(Schema):
 
 @router.get("/professional/portfolio", response=list[PortfolioItemOut], summary="My portfolio")
 def my_portfolio(request):
-    return selectors.portfolio_for(own_professional(request))
+    professional = own_professional(request)
+    return [
+        portfolio_item_v1(request, i, professional_id=professional.pk) for i in selectors.portfolio_for(professional)
+    ]
 
 
 @router.post("/professional/portfolio", response={201: PortfolioItemOut}, summary="Add a portfolio item")
 def add_item(request, payload: PortfolioItemIn):
     professional = own_professional(request)
-    return Status(201, services.portfolio_item_create(professional_id=professional.pk, **payload.model_dump()))
+    item = services.portfolio_item_create(professional_id=professional.pk, **payload.model_dump())
+    return Status(201, portfolio_item_v1(request, item, professional_id=professional.pk))
 
 
 @router.put("/professional/portfolio/{uuid:item_id}", response=PortfolioItemOut, summary="Edit a portfolio item")
 def edit_item(request, item_id: UUID, payload: PortfolioItemPatch):
     professional = own_professional(request)
-    return services.portfolio_item_update(
+    item = services.portfolio_item_update(
         professional_id=professional.pk, item_id=item_id, changes=payload.model_dump(exclude_unset=True)
     )
+    return portfolio_item_v1(request, item, professional_id=professional.pk)
 
 
 @router.delete("/professional/portfolio/{uuid:item_id}", response={204: None}, summary="Delete a portfolio item")
@@ -89,7 +106,8 @@ def delete_item(request, item_id: UUID):
 )
 def add_image(request, item_id: UUID, file: File[UploadedFile]):
     professional = own_professional(request)
-    return services.portfolio_image_add(professional_id=professional.pk, item_id=item_id, upload=file)
+    item = services.portfolio_image_add(professional_id=professional.pk, item_id=item_id, upload=file)
+    return portfolio_item_v1(request, item, professional_id=professional.pk)
 
 
 @router.delete(
@@ -113,4 +131,4 @@ def delete_image(request, item_id: UUID, image_id: UUID):
     summary="A findable professional's portfolio",
 )
 def public_portfolio(request, id: UUID):
-    return selectors.public_portfolio(id)
+    return [portfolio_item_v1(request, i, professional_id=id) for i in selectors.public_portfolio(id)]

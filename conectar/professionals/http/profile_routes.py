@@ -11,7 +11,7 @@ from pydantic import Field
 
 from conectar.auth_ctx import facade as accounts
 from conectar.professionals import limits
-from conectar.professionals.http.bodies import level_body, own_profile_body
+from conectar.professionals.http.bodies import level_body, oficios_body, own_profile_body, servicio_body
 from conectar.professionals.http.deps import ProfessionalBearer, own_professional
 from conectar.professionals.models import Professional
 from conectar.professionals.services import profile_settings
@@ -74,16 +74,26 @@ def profile_update(request, payload: SettingsIn):
 
 @router.post("/professional/oficios", operation_id="professional_oficios_post", summary="Replace the set of oficios")
 @router.put("/professional/oficios", operation_id="professional_oficios_put")
-@router.put("/professional/profile/oficios", operation_id="professional_profile_oficios_put")
 def oficios_set(request, payload: OficiosIn):
     return _profile(profile_settings.oficios_replace(usuario_id=request.auth.user_id, oficio_ids=payload.oficio_ids))
 
 
-@router.put("/professional/profile/servicios-instant", summary="Replace the set of instant services")
+@router.put(
+    "/professional/profile/oficios",
+    operation_id="professional_profile_oficios_put",
+    summary="Replace the set of oficios (v1: answers the new set)",
+)
+def oficios_set_v1(request, payload: OficiosIn):
+    professional = profile_settings.oficios_replace(usuario_id=request.auth.user_id, oficio_ids=payload.oficio_ids)
+    return oficios_body(Professional.objects.prefetch_related("oficios").get(pk=professional.pk))
+
+
+@router.put("/professional/profile/servicios-instant", summary="Replace the set of instant services (the new set)")
 def servicios_set(request, payload: ServiciosIn):
-    return _profile(
-        profile_settings.servicios_replace(usuario_id=request.auth.user_id, servicio_ids=payload.servicio_ids)
+    professional = profile_settings.servicios_replace(
+        usuario_id=request.auth.user_id, servicio_ids=payload.servicio_ids
     )
+    return [servicio_body(s) for s in Professional.objects.get(pk=professional.pk).servicios.all()]
 
 
 @router.post("/professional/location", operation_id="professional_location_post", summary="Base location")
@@ -100,9 +110,11 @@ def location_set(request, payload: LocationIn):
 
 @router.put("/professional/payout-info", summary="Payout account: CBU, CVU or alias")
 def payout_set(request, payload: PayoutIn):
-    return _profile(
-        profile_settings.payout_account_set(usuario_id=request.auth.user_id, payout_account=payload.payout_account)
+    """The profile, with v1's `status` and `message` (its `payout_account` is the masked account)."""
+    professional = profile_settings.payout_account_set(
+        usuario_id=request.auth.user_id, payout_account=payload.payout_account
     )
+    return {**_profile(professional), "status": "ok", "message": "Información de pago actualizada correctamente"}
 
 
 @router.get("/professional/nivel", summary="Level, points, commission and what the next level needs")

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from ninja import Router
 
-from conectar.professionals.http.bodies import money, oficios_body
+from conectar.platform.media import absolute_url
+from conectar.professionals.http.bodies import money, number, oficios_body, portfolio_item_v1, review_v1
 from conectar.professionals.selectors.portfolio import portfolio_for
 from conectar.professionals.selectors.profiles import public_professional, published_reviews
 from conectar.shared.errors import NotFound
@@ -25,14 +26,20 @@ def public_profile(request, professional_id: UUID):
         "id": str(professional.pk),
         "nombre": professional.nombre,
         "apellido": professional.apellido,
-        "avatar_url": professional.avatar_url or None,
+        "avatar_url": absolute_url(request, professional.avatar_url),
         "nivel": professional.nivel,
         "radio_cobertura_km": professional.radio_cobertura_km,
         "acepta_instant": professional.acepta_instant,
         "tarifa_por_hora": money(professional.tarifa_por_hora),
-        "rating_promedio": str(professional.rating_promedio),
+        "rating_promedio": number(professional.rating_promedio),
         "total_resenas": professional.total_resenas,
         "oficios": oficios_body(professional),
-        "portfolio": portfolio_for(professional),
-        "resenas": published_reviews(professional, limit=REVIEWS_SHOWN),
+        "portfolio": [
+            portfolio_item_v1(request, i, professional_id=professional.pk) for i in portfolio_for(professional)
+        ],
+        "resenas": [review_v1(r) for r in published_reviews(professional, limit=REVIEWS_SHOWN)],
+        # what the frontend's public profile page reads (V1-CONTRACT § 4.3)
+        "nombre_completo": f"{professional.nombre} {professional.apellido}".strip(),
+        "kyc_estado": professional.estado_verificacion,
+        "created_at": professional.created_at.isoformat(),
     }

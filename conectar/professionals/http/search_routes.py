@@ -10,8 +10,9 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from conectar.platform.media import absolute_url
 from conectar.professionals.contracts import Nivel
-from conectar.professionals.http.bodies import money
+from conectar.professionals.http.bodies import money, number, rate
 from conectar.professionals.models import Oficio, ServicioInstant
 from conectar.professionals.selectors.search import SearchQuery, result_rows, search
 from conectar.shared.errors import NotFound
@@ -56,21 +57,37 @@ def _oficio_id(params: SearchParams) -> UUID | None:
     return servicio_oficio  # a service implies its oficio: the index condition gets sharper
 
 
-def result_body(row: dict, distance_m: float) -> dict:
+def result_body(request, row: dict, distance_m: float) -> dict:
+    """v1's ProfessionalProfileRead without the e-mail (V1-CONTRACT § 0.5), this project's search
+    keys, and what the frontend's result cards read (§ 4.3; `user_id` carries the professional id,
+    the id its link to the public profile needs)."""
+    avatar = absolute_url(request, row["avatar_url"])
+    distancia_km = round(distance_m / 1000, 2)
     return {
         "id": str(row["id"]),
         "usuario_id": str(row["usuario_id"]),
+        "estado_verificacion": row["estado_verificacion"],
+        "nivel": row["nivel"],
+        "radio_cobertura_km": row["radio_cobertura_km"],
+        "acepta_instant": row["acepta_instant"],
+        "tarifa_por_hora": money(row["tarifa_por_hora"]),
+        "tasa_comision_actual": rate(row["tasa_comision_actual"]),
         "nombre": row["nombre"],
         "apellido": row["apellido"],
-        "avatar_url": row["avatar_url"] or None,
+        "avatar_url": avatar,
         "oficios": row["oficios"],
-        "nivel": row["nivel"],
-        "rating_promedio": str(row["rating_promedio"]),
+        "rating_promedio": number(row["rating_promedio"]),
         "total_resenas": row["total_resenas"],
-        "tarifa_por_hora": money(row["tarifa_por_hora"]),
-        "acepta_instant": row["acepta_instant"],
-        "radio_cobertura_km": row["radio_cobertura_km"],
-        "distancia_km": round(distance_m / 1000, 2),
+        "distancia_km": distancia_km,
+        # the frontend's cards (ProfessionalCard, explorar)
+        "user_id": str(row["id"]),
+        "nombre_completo": f"{row['nombre']} {row['apellido']}".strip(),
+        "kyc_estado": row["estado_verificacion"],
+        "oficio": row["oficios"][0]["nombre"] if row["oficios"] else None,
+        "calificacion_promedio": number(row["rating_promedio"]),
+        "cantidad_resenas": row["total_resenas"],
+        "nivel_profesional": row["nivel"],
+        "puntos_experiencia": row["puntos_experiencia"],
     }
 
 
@@ -100,4 +117,4 @@ def search_professionals(request, response: HttpResponse, params: Query[SearchPa
     if page.next_cursor:
         response[NEXT_CURSOR_HEADER] = page.next_cursor
     rows = result_rows([hit.professional_id for hit in page.hits])
-    return [result_body(rows[hit.professional_id], hit.distance_m) for hit in page.hits]
+    return [result_body(request, rows[hit.professional_id], hit.distance_m) for hit in page.hits]

@@ -146,6 +146,7 @@ class KycStatusView:
     submitted_at: datetime | None
     submission: int
     documentos: list[KycDocumentView]
+    fecha_creacion: datetime  # the profile's creation (registration), as v1's queue gives it
 
     @property
     def id(self) -> UUID:
@@ -195,6 +196,7 @@ def status_view(professional: Professional, *, absolute: Absolute | None = None)
         submitted_at=professional.kyc_submitted_at,
         submission=documents[0].submission if documents else 0,
         documentos=document_views(documents, absolute=absolute),
+        fecha_creacion=professional.created_at,
     )
 
 

@@ -212,6 +212,7 @@ def search(query: SearchQuery) -> SearchPage:
 _RESULTS_SQL = """
     SELECT p.id, p.usuario_id, p.nombre, p.apellido, p.avatar_url, p.nivel, p.rating_promedio,
            p.total_resenas, p.tarifa_por_hora, p.acepta_instant, p.radio_cobertura_km,
+           p.estado_verificacion, p.tasa_comision_actual, p.puntos_experiencia,
            COALESCE((
                SELECT json_agg(json_build_object('id', o.id, 'nombre', o.nombre) ORDER BY o.nombre)
                FROM professionals_professional_oficios po
@@ -223,7 +224,8 @@ _RESULTS_SQL = """
 """
 _RESULT_FIELDS = (
     "id", "usuario_id", "nombre", "apellido", "avatar_url", "nivel", "rating_promedio",
-    "total_resenas", "tarifa_por_hora", "acepta_instant", "radio_cobertura_km", "oficios",
+    "total_resenas", "tarifa_por_hora", "acepta_instant", "radio_cobertura_km",
+    "estado_verificacion", "tasa_comision_actual", "puntos_experiencia", "oficios",
 )  # fmt: skip
 
 

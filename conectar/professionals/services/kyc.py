@@ -16,6 +16,7 @@ from conectar.shared.errors import InvalidInput, NotFound
 
 SUBMITTABLE = {KycStatus.PENDIENTE, KycStatus.RECHAZADO, KycStatus.EN_REVISION}
 MOTIVO_MIN_LENGTH = 5
+DEFAULT_MOTIVO = "No pudimos verificar tu identidad con los documentos enviados. Revisalos y volvé a enviarlos."
 
 
 def kyc_mark_submitted(*, usuario_id: UUID, documents: int) -> Professional:
@@ -54,8 +55,10 @@ def kyc_approve(*, professional_id: UUID, by: UUID | None) -> Professional:
     return _decide(professional_id, estado=KycStatus.APROBADO, by=by)
 
 
-def kyc_reject(*, professional_id: UUID, by: UUID | None, motivo: str) -> Professional:
-    motivo = (motivo or "").strip()
+def kyc_reject(*, professional_id: UUID, by: UUID | None, motivo: str | None) -> Professional:
+    """`motivo` None: the reviewer gave none (v1's reject has no body), the professional reads
+    DEFAULT_MOTIVO; a reason that is given must say something."""
+    motivo = DEFAULT_MOTIVO if motivo is None else motivo.strip()
     if len(motivo) < MOTIVO_MIN_LENGTH:
         raise InvalidInput(
             fields={"motivo": [f"Explicá el motivo del rechazo (al menos {MOTIVO_MIN_LENGTH} caracteres)."]}
