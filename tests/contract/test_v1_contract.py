@@ -70,62 +70,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
         "message: missing",
         "success: missing",
     },
-    25: {
-        "alias cliente_nombre: missing",
-        "alias created_at: missing",
-        "alias precio: missing",
-    },
-    26: {
-        "alias created_at: missing",
-        "alias precio: missing",
-        "alias profesional_apellido: missing",
-        "alias profesional_avatar_url: missing",
-        "alias profesional_nombre: missing",
-        "alias profesional_rating: missing",
-    },
-    30: {
-        "[].servicio_instant_id: missing",
-        "alias created_at: missing",
-        "alias estado: missing",
-        "alias monto: missing",
-        "alias profesional_nombre: missing",
-    },
-    31: {
-        "servicio_instant_id: missing",
-    },
-    32: {
-        "trabajo.servicio_instant_id: missing",
-    },
-    33: {
-        "trabajo.servicio_instant_id: missing",
-    },
-    34: {
-        "profesional_rating_promedio: wrong type (number), got a numeric string",
-        "resena.cliente_id: missing",
-        "resena.fecha_actualizacion: missing",
-        "resena.profesional_id: missing",
-    },
-    42: {
-        "trabajo.servicio_instant_id: missing",
-    },
-    43: {
-        "[].servicio_instant_id: missing",
-        "alias estado: missing",
-    },
-    44: {
-        "cliente_id: missing",
-        "comision_plataforma: missing",
-        "estado_escrow: missing",
-        "fecha_actualizacion: missing",
-        "fecha_creacion: missing",
-        "id: missing",
-        "mercadopago_payment_id: missing",
-        "monto_liberado: missing",
-        "oferta_id: missing",
-        "precio_final: missing",
-        "profesional_id: missing",
-        "servicio_instant_id: missing",
-    },
     47: {
         "mensaje: missing",
         "user_id: missing",
@@ -161,12 +105,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
     },
     61: {
         "status 200, expected 204",
-    },
-    63: {
-        "[].servicio_instant_id: missing",
-        "alias cliente_nombre: missing",
-        "alias estado: missing",
-        "alias monto: missing",
     },
 }
 

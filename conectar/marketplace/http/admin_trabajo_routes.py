@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from conectar.marketplace.contracts import Actor, EstadoEscrow
-from conectar.marketplace.http.deal_bodies import trabajo_body
+from conectar.marketplace.http.deal_bodies import Names, trabajo_body
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import trabajos as trabajo_services
 from conectar.marketplace.workflow import Action
@@ -39,8 +39,9 @@ class ResolveIn(Schema):
 @router.get("/admin/trabajos", response=list[dict])
 def admin_trabajos(request, query: Query[StaffListQuery]):
     start = (query.page - 1) * query.limit
-    rows = trabajo_selectors.trabajos_for_staff(estado=query.estado)[start : start + query.limit]
-    return [trabajo_body(t, viewer_id=request.auth.user_id) for t in rows]
+    rows = list(trabajo_selectors.trabajos_for_staff(estado=query.estado)[start : start + query.limit])
+    names = Names.of(rows)
+    return [trabajo_body(t, viewer_id=request.auth.user_id, names=names) for t in rows]
 
 
 @router.post("/admin/trabajo/{trabajo_id}/cancelar", response=dict)
@@ -83,4 +84,8 @@ def admin_simular_pago(request, trabajo_id: UUID):
     the signed webhook like the real one. Not found anywhere else (production)."""
     trabajo = trabajo_selectors.trabajo_for(trabajo_id, request.auth.user_id, is_staff=True)
     payments.simulate_payment(trabajo_id=trabajo.pk)
-    return {"trabajo_id": str(trabajo.pk), "mensaje": "Pago simulado en el sandbox; el webhook está en camino."}
+    return {  # v1 answered the trabajo (TrabajoRead); its payment confirmation arrives with the webhook
+        **trabajo_body(trabajo, viewer_id=request.auth.user_id),
+        "trabajo_id": str(trabajo.pk),
+        "mensaje": "Pago simulado en el sandbox; el webhook está en camino.",
+    }

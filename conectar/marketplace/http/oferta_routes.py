@@ -9,15 +9,18 @@ from uuid import UUID
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from conectar.marketplace.http.deal_bodies import oferta_body
+from conectar.marketplace.http.deal_bodies import Names, oferta_body
 from conectar.marketplace.selectors import ofertas as oferta_selectors
 from conectar.marketplace.services import ofertas as oferta_services
-from conectar.platform.auth import RoleBearer
+from conectar.platform.auth import AccessTokenBearer, RoleBearer
 
 CLIENTE, PROFESIONAL = "CLIENTE", "PROFESIONAL"
 clients = RoleBearer(CLIENTE)
 professionals = RoleBearer(PROFESIONAL)
 participants = RoleBearer(CLIENTE, PROFESIONAL)
+# v1's /cliente/* routes are for any account acting as the client of the oferta (V1-CONTRACT § 6.9):
+# the services check that the caller is its `cliente_id`
+as_the_client = AccessTokenBearer()
 
 router = Router(tags=["ofertas"])
 
@@ -37,7 +40,9 @@ class PageQuery(Schema):
 
 def _page(queryset, query: PageQuery) -> list[dict]:
     start = (query.page - 1) * query.limit
-    return [oferta_body(o) for o in queryset[start : start + query.limit]]
+    rows = list(queryset[start : start + query.limit])
+    names = Names.of(rows)
+    return [oferta_body(o, names) for o in rows]
 
 
 @router.post("/offers/create", response={201: dict}, auth=professionals, operation_id="offers_create")
@@ -66,18 +71,21 @@ def professional_ofertas(request, query: Query[PageQuery]):
     return _page(oferta_selectors.ofertas_of(request.auth.user_id, as_role=PROFESIONAL), query)
 
 
-@router.get("/cliente/ofertas", response=list[dict], auth=clients, operation_id="cliente_ofertas_list")
+@router.get("/cliente/ofertas", response=list[dict], auth=as_the_client, operation_id="cliente_ofertas_list")
 def cliente_ofertas(request, query: Query[PageQuery]):
     return _page(oferta_selectors.ofertas_of(request.auth.user_id, as_role=CLIENTE), query)
 
 
-@router.get("/cliente/ofertas/{oferta_id}", response=dict, auth=clients)
+@router.get("/cliente/ofertas/{oferta_id}", response=dict, auth=as_the_client)
 def cliente_oferta(request, oferta_id: UUID):
-    return oferta_body(oferta_selectors.oferta_for(oferta_id, request.auth.user_id))
+    oferta = oferta_selectors.oferta_for(oferta_id, request.auth.user_id)
+    return oferta_body(oferta, Names.of([oferta]))
 
 
 @router.post("/offers/{oferta_id}/accept", response=dict, auth=clients, operation_id="offers_accept")
-@router.post("/cliente/ofertas/{oferta_id}/accept", response=dict, auth=clients, operation_id="cliente_ofertas_accept")
+@router.post(
+    "/cliente/ofertas/{oferta_id}/accept", response=dict, auth=as_the_client, operation_id="cliente_ofertas_accept"
+)
 def oferta_accept(request, oferta_id: UUID):
     accepted = oferta_services.oferta_accept(oferta_id=oferta_id, cliente_id=request.auth.user_id)
     return {
@@ -85,12 +93,14 @@ def oferta_accept(request, oferta_id: UUID):
         "trabajo_id": str(accepted.trabajo.pk),
         "payment_preference_id": accepted.payment_preference_id,
         "payment_url": accepted.payment_url,
-        "mensaje": "Oferta aceptada. Completá el pago en MercadoPago para empezar el trabajo.",
+        "mensaje": "Oferta aceptada. Procede al pago para confirmar el trabajo.",  # v1's text
     }
 
 
 @router.post("/offers/{oferta_id}/reject", response=dict, auth=clients, operation_id="offers_reject")
-@router.post("/cliente/ofertas/{oferta_id}/reject", response=dict, auth=clients, operation_id="cliente_ofertas_reject")
+@router.post(
+    "/cliente/ofertas/{oferta_id}/reject", response=dict, auth=as_the_client, operation_id="cliente_ofertas_reject"
+)
 def oferta_reject(request, oferta_id: UUID):
     return oferta_body(oferta_services.oferta_reject(oferta_id=oferta_id, cliente_id=request.auth.user_id))
 

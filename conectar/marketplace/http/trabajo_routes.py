@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from conectar.marketplace.contracts import Actor
-from conectar.marketplace.http.deal_bodies import resena_body, trabajo_body
+from conectar.marketplace.http.deal_bodies import Names, resena_body, resena_created_body, trabajo_body
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import resenas as resena_services
 from conectar.marketplace.services import trabajos as trabajo_services
@@ -23,6 +23,9 @@ CLIENTE, PROFESIONAL = "CLIENTE", "PROFESIONAL"
 clients = RoleBearer(CLIENTE)
 professionals_only = RoleBearer(PROFESIONAL)
 participants = RoleBearer(CLIENTE, PROFESIONAL)
+# v1's /cliente/* routes are for any account acting as the trabajo's client (V1-CONTRACT § 6.9)
+as_the_client = AccessTokenBearer()
+CLIENT_PATHS = "/api/v1/cliente/"
 
 router = Router(tags=["trabajos"])
 
@@ -50,14 +53,19 @@ class RespuestaIn(Schema):
 
 
 def _actor(request) -> Actor:
-    return Actor.CLIENTE if request.auth.role == CLIENTE else Actor.PROFESIONAL
+    """On v1's /cliente/* paths the caller acts as the client whatever their role (the transition
+    table checks they are the trabajo's client); elsewhere their role says."""
+    if request.path.startswith(CLIENT_PATHS) or request.auth.role == CLIENTE:
+        return Actor.CLIENTE
+    return Actor.PROFESIONAL
 
 
 def _list(request, role: str, query: PageQuery) -> list[dict]:
     me = request.auth.user_id
     start = (query.page - 1) * query.limit
-    rows = trabajo_selectors.trabajos_of(me, as_role=role)[start : start + query.limit]
-    return [trabajo_body(t, viewer_id=me) for t in rows]
+    rows = list(trabajo_selectors.trabajos_of(me, as_role=role)[start : start + query.limit])
+    names = Names.of(rows)
+    return [trabajo_body(t, viewer_id=me, names=names) for t in rows]
 
 
 @router.get("/trabajo/{trabajo_id}", response=dict, auth=AccessTokenBearer(), operation_id="trabajo_get")
@@ -67,10 +75,10 @@ def _list(request, role: str, query: PageQuery) -> list[dict]:
 def trabajo_get(request, trabajo_id: UUID):
     me = request.auth
     trabajo = trabajo_selectors.trabajo_for(trabajo_id, me.user_id, is_staff=me.role == ADMIN_ROLE)
-    return trabajo_body(trabajo, viewer_id=me.user_id)
+    return trabajo_body(trabajo, viewer_id=me.user_id, names=Names.of([trabajo]))
 
 
-@router.get("/cliente/trabajos", response=list[dict], auth=clients)
+@router.get("/cliente/trabajos", response=list[dict], auth=as_the_client)
 def cliente_trabajos(request, query: Query[PageQuery]):
     return _list(request, CLIENTE, query)
 
@@ -93,7 +101,7 @@ def trabajo_entregar(request, trabajo_id: UUID):
 @router.post(
     "/cliente/trabajo/{trabajo_id}/finalizar",
     response=dict,
-    auth=participants,
+    auth=as_the_client,
     operation_id="cliente_trabajo_finalizar",
 )
 def trabajo_finalizar(request, trabajo_id: UUID):
@@ -110,7 +118,7 @@ def trabajo_finalizar(request, trabajo_id: UUID):
 
 @router.post("/trabajo/{trabajo_id}/cancelar", response=dict, auth=participants, operation_id="trabajo_cancelar")
 @router.post(
-    "/cliente/trabajo/{trabajo_id}/cancelar", response=dict, auth=participants, operation_id="cliente_trabajo_cancelar"
+    "/cliente/trabajo/{trabajo_id}/cancelar", response=dict, auth=as_the_client, operation_id="cliente_trabajo_cancelar"
 )
 def trabajo_cancelar(request, trabajo_id: UUID, payload: MotivoIn | None = None):
     me = request.auth
@@ -146,7 +154,7 @@ def trabajo_disputa(request, trabajo_id: UUID, payload: DisputaIn):
 @router.post(
     "/cliente/trabajo/{trabajo_id}/resena",
     response={201: dict},
-    auth=participants,
+    auth=as_the_client,
     operation_id="cliente_trabajo_resena",
 )
 def trabajo_resena(request, trabajo_id: UUID, payload: ResenaIn):
@@ -157,8 +165,8 @@ def trabajo_resena(request, trabajo_id: UUID, payload: ResenaIn):
     return Status(
         201,
         {
-            "resena": resena_body(resena),
-            "profesional_rating_promedio": str(summary.rating_promedio) if summary else None,
+            "resena": resena_created_body(resena, summary=summary),
+            "profesional_rating_promedio": float(summary.rating_promedio) if summary else 0.0,
             "profesional_total_resenas": summary.total_resenas if summary else 0,
             "mensaje": "¡Gracias! Tu reseña se publica cuando la otra parte deje la suya o cierre el plazo."
             if resena.publicada_at is None
