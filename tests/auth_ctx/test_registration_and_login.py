@@ -82,7 +82,7 @@ class TestLogin:
         assert response.status_code == 200
         body = response.json()
         assert body["token_type"] == "bearer"
-        assert body["expires_in"] == 15 * 60
+        assert body["expires_in"] == 60 * 60
         assert body["access_token"]
         assert body["refresh_token"]
 
