@@ -117,3 +117,17 @@ def test_strangers_cannot_review_and_the_professional_replies_once(client):
     assert (second.status_code, second.json()["code"]) == (400, "already_replied")
     (event,) = published("marketplace.review_replied.v1", "marketplace")
     assert event["texto"] == "¡Gracias por confiar!"
+
+
+def test_the_v1_frontends_comentario_is_the_review_text(client):
+    deal = new_deal(client)
+    trabajo = trabajo_in(deal, EstadoEscrow.LIBERADO)
+    response = client.post(
+        f"/api/v1/cliente/trabajo/{trabajo.pk}/resena",
+        {"rating": 4, "comentario": "Muy prolijo"},
+        content_type=JSON,
+        headers=deal.cliente.headers,
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["resena"]["texto_resena"] == "Muy prolijo"
+    assert Resena.objects.get(trabajo=trabajo).texto == "Muy prolijo"

@@ -46,6 +46,7 @@ class DisputaIn(Schema):
 class ResenaIn(Schema):
     rating: int
     texto_resena: str | None = Field(default=None, max_length=5000)  # the service says "≤ 2000" clearly
+    comentario: str | None = Field(default=None, max_length=5000, description="the v1 frontend's name for texto_resena")
 
 
 class RespuestaIn(Schema):
@@ -159,7 +160,10 @@ def trabajo_disputa(request, trabajo_id: UUID, payload: DisputaIn):
 )
 def trabajo_resena(request, trabajo_id: UUID, payload: ResenaIn):
     resena = resena_services.resena_create(
-        trabajo_id=trabajo_id, autor_id=request.auth.user_id, rating=payload.rating, texto=payload.texto_resena
+        trabajo_id=trabajo_id,
+        autor_id=request.auth.user_id,
+        rating=payload.rating,
+        texto=payload.texto_resena if payload.texto_resena is not None else payload.comentario,
     )
     summary = professionals.summary(usuario_id=resena.profesional_id)
     return Status(
