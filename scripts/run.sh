@@ -86,4 +86,9 @@ $demo
   Ctrl-C stops everything.
 
 TXT
+# The demo pair's chat, ofertas and trabajos in every state: money moves through the sandbox and the
+# workers, so this runs once the web server answers (idempotent; DEMO_DATA=0 skips it).
+if [ "${DEMO_DATA:-1}" != "0" ] && [ "${MERCADOPAGO_SANDBOX:-}" = "true" ] && grep -q '^worker:' "$procfile"; then
+  .venv/bin/python manage.py seed_demo_deals --wait-ready "http://127.0.0.1:$PORT/health/ready" &
+fi
 exec .venv/bin/honcho start -f "$procfile"

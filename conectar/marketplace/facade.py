@@ -3,12 +3,19 @@ DTOs from contracts.py in and out, never models or querysets."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
-from conectar.marketplace.contracts import ChatDTO, MessageDTO, TrabajoDTO
+from conectar.marketplace.contracts import Actor, ChatDTO, MessageDTO, TrabajoDTO
 from conectar.marketplace.selectors import chat as chat_selectors
+from conectar.marketplace.selectors import ofertas as oferta_selectors
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import chat as chat_services
+from conectar.marketplace.services import ofertas as oferta_services
+from conectar.marketplace.services import resenas as resena_services
+from conectar.marketplace.services import trabajos as trabajo_services
+from conectar.marketplace.workflow import Action
+from conectar.shared.errors import NotFound
 
 
 def chat_between(*, cliente_id: UUID, profesional_id: UUID) -> ChatDTO | None:
@@ -33,3 +40,65 @@ def trabajo(*, trabajo_id: UUID) -> TrabajoDTO | None:
     """A trabajo's parties, state and price (payments' staff tools and the gateway's compositions)."""
     found = trabajo_selectors.trabajo_by_id(trabajo_id)
     return trabajo_selectors.to_dto(found) if found else None
+
+
+# --- what people do, for a caller acting on their behalf (the gateway's demo data) -------------------
+# The same services the routes run, so messages, ofertas, trabajos and reviews are what real use
+# leaves: shielding, events, system messages, payments and notifications included.
+
+
+def send_message(*, chat_id: UUID, sender_id: UUID, text: str) -> MessageDTO:
+    return chat_selectors.to_message_dto(chat_services.message_send(chat_id=chat_id, sender_id=sender_id, text=text))
+
+
+def make_oferta(
+    *, profesional_id: UUID, cliente_id: UUID, chat_id: UUID, descripcion: str, precio_final: Decimal
+) -> UUID:
+    oferta = oferta_services.oferta_create(
+        profesional_id=profesional_id,
+        cliente_id=cliente_id,
+        chat_id=chat_id,
+        descripcion=descripcion,
+        precio_final=precio_final,
+    )
+    return oferta.pk
+
+
+def accept_oferta(*, oferta_id: UUID, cliente_id: UUID) -> UUID:
+    """The client accepts (checkout included, like the route); the trabajo's id."""
+    return oferta_services.oferta_accept(oferta_id=oferta_id, cliente_id=cliente_id).trabajo.pk
+
+
+def reject_oferta(*, oferta_id: UUID, cliente_id: UUID) -> None:
+    oferta_services.oferta_reject(oferta_id=oferta_id, cliente_id=cliente_id)
+
+
+def withdraw_oferta(*, oferta_id: UUID, profesional_id: UUID) -> None:
+    oferta_services.oferta_withdraw(oferta_id=oferta_id, profesional_id=profesional_id)
+
+
+def oferta_states(*, chat_id: UUID) -> list[str]:
+    """The state of every oferta made in the chat."""
+    return oferta_selectors.states_in_chat(chat_id)
+
+
+def expire_due_ofertas() -> int:
+    """What beat does: every open oferta past its deadline becomes EXPIRADO."""
+    return oferta_services.ofertas_expire_due()
+
+
+def act_on_trabajo(*, trabajo_id: UUID, action: str, actor_id: UUID, motivo: str = "") -> TrabajoDTO:
+    """A participant's action on their trabajo (`entregar`, `finalizar`, `cancelar`,
+    `abrir_disputa`), through the same transition table as the routes."""
+    found = trabajo_selectors.trabajo_by_id(trabajo_id)
+    if found is None or actor_id not in (found.cliente_id, found.profesional_id):
+        raise NotFound("No encontramos ese trabajo.")
+    actor = Actor.CLIENTE if actor_id == found.cliente_id else Actor.PROFESIONAL
+    done = trabajo_services.apply(
+        trabajo_id=trabajo_id, action=Action(action), actor=actor, actor_id=actor_id, motivo=motivo
+    )
+    return trabajo_selectors.to_dto(done)
+
+
+def review_trabajo(*, trabajo_id: UUID, autor_id: UUID, rating: int, texto: str) -> None:
+    resena_services.resena_create(trabajo_id=trabajo_id, autor_id=autor_id, rating=rating, texto=texto)

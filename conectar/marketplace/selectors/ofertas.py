@@ -27,3 +27,7 @@ def oferta_for(oferta_id: UUID, user_id: UUID) -> Oferta:
     if oferta is None:
         raise NotFound("No encontramos esa oferta.")
     return oferta
+
+
+def states_in_chat(chat_id: UUID) -> list[str]:
+    return list(Oferta.objects.filter(chat_id=chat_id).values_list("estado", flat=True))
