@@ -82,9 +82,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
         "comision_total: wrong type (number), got a numeric string",
         "total_facturado: wrong type (number), got a numeric string",
     },
-    56: {
-        "status 401, expected 200",
-    },
     57: {
         "cliente_nombre: missing",
         "last_message_time: missing",

@@ -59,7 +59,7 @@ def test_a_signed_notification_is_stored_once_and_answered_200_on_both_paths(cli
         again = signed_post(client, path, "123456", secret=mp_sandbox.webhook_secret, request_id=request_id)
 
         assert first.status_code == 200, first.content
-        assert first.json() == {"received": True}
+        assert first.json() == {"received": True, "status": "ok", "message": "Notification received"}
         assert again.status_code == 200
         assert WebhookNotification.objects.filter(request_id=request_id).count() == 1
     assert WebhookNotification.objects.filter(data_id="123456", topic="payment", processed_at=None).count() == 2
@@ -68,7 +68,7 @@ def test_a_signed_notification_is_stored_once_and_answered_200_on_both_paths(cli
 def test_forged_or_stale_notifications_are_refused_and_leave_nothing(client, mp_sandbox):
     secret = mp_sandbox.webhook_secret
     forged = signed_post(client, SEED_PATH, "123456", secret="not-the-secret")
-    stale = signed_post(client, V1_PATH, "123456", secret=secret, ts=int(time.time()) - 3600)
+    stale = signed_post(client, SEED_PATH, "123456", secret=secret, ts=int(time.time()) - 3600)
     garbage = signed_post(client, SEED_PATH, "123456", secret=secret, signature="ts=1,v1=deadbeef")
     unsigned = client.post(f"{SEED_PATH}?data.id=1&type=payment", {}, content_type=JSON)
 
@@ -77,6 +77,24 @@ def test_forged_or_stale_notifications_are_refused_and_leave_nothing(client, mp_
     assert garbage.status_code == 401
     assert unsigned.status_code == 401
     assert set(forged.json()) == {"detail", "code"}
+    assert not WebhookNotification.objects.exists()
+
+
+def test_on_the_v1_path_refused_notifications_answer_200_with_status_error_and_leave_nothing(client, mp_sandbox):
+    """V1-CONTRACT § 3.10 R56: v1 clients expect 200 always; the signature check stays."""
+    secret = mp_sandbox.webhook_secret
+    forged = signed_post(client, V1_PATH, "123456", secret="not-the-secret")
+    stale = signed_post(client, V1_PATH, "123456", secret=secret, ts=int(time.time()) - 3600)
+    unsigned = client.post(V1_PATH, {"type": "payment", "data": {"id": "1"}}, content_type=JSON)
+    bad_id = signed_post(client, V1_PATH, "no/such id", secret=secret)
+    not_json = client.post(V1_PATH, "{nope", content_type=JSON)
+
+    for refused in (forged, stale, unsigned, bad_id, not_json):
+        assert refused.status_code == 200, refused.content
+        body = refused.json()
+        assert body["status"] == "error"
+        assert isinstance(body["message"], str)
+        assert body["message"]
     assert not WebhookNotification.objects.exists()
 
 
@@ -106,6 +124,7 @@ def test_notifications_of_other_topics_are_acknowledged_and_dropped(client, mp_s
     )
 
     assert response.status_code == 200
+    assert response.json()["message"] == "Topic 'merchant_order' ignored"
     assert not WebhookNotification.objects.exists()
 
 
