@@ -82,27 +82,6 @@ KNOWN_GAPS: dict[int, set[str]] = {
         "comision_total: wrong type (number), got a numeric string",
         "total_facturado: wrong type (number), got a numeric string",
     },
-    57: {
-        "cliente_nombre: missing",
-        "last_message_time: missing",
-        "profesional_nombre: missing",
-    },
-    58: {
-        "body: expected an object, got an array",
-    },
-    59: {
-        "read: missing",
-        "sender_nombre: missing",
-        "timestamp: missing",
-    },
-    60: {
-        "[].read: missing",
-        "[].sender_nombre: missing",
-        "[].timestamp: missing",
-    },
-    61: {
-        "status 200, expected 204",
-    },
 }
 
 
