@@ -24,6 +24,16 @@ def same_answer(*responses) -> dict:
     return bodies[0]
 
 
+def assert_my_chats_is_v1s(person, listed: list[dict]) -> None:
+    """v1's path answers `{chats, total_unread}` (V1-CONTRACT § 3.11 R58): the seed list's chats with
+    the last message's text as `last_message` and its object as `last_message_detail`."""
+    mine = journey.expect(person.get("/chat/my-chats"))
+    assert [(c["id"], c["last_message"], c["last_message_detail"]) for c in mine["chats"]] == [
+        (c["id"], c["last_message"]["text"], c["last_message"]) for c in listed
+    ]
+    assert mine["total_unread"] == sum(c["unread_count"] for c in listed)
+
+
 def test_seed_and_v1_paths_answer_the_same(e2e, api, staff):
     cliente = journey.register(api, rol="CLIENTE", nombre="Sofia", apellido="Paz")
     pro = journey.register(api, rol="PROFESIONAL", nombre="Diego", apellido="Ruiz")
@@ -61,8 +71,9 @@ def test_seed_and_v1_paths_answer_the_same(e2e, api, staff):
     by_seed = journey.expect(cliente.post(f"/chat/{chat_id}/message", json={"text": "¿Cuándo podés venir?"}), 201)
     by_v1 = journey.send_message(cliente, chat_id, "¿Y cuánto sale?")
     assert set(by_seed) == set(by_v1)
-    listed = same_answer(cliente.get("/chat/list"), cliente.get("/chat/my-chats"))
+    listed = journey.expect(cliente.get("/chat/list"))
     assert [(c["id"], c["last_message"]["id"]) for c in listed] == [(chat_id, by_v1["id"])]
+    assert_my_chats_is_v1s(cliente, listed)
 
     # Ofertas: made, listed, rejected and accepted on either path.
     body = {"cliente_id": cliente.user_id, "chat_id": chat_id, "descripcion": DESCRIPCION, "precio_final": "30000.00"}

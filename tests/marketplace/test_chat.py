@@ -1,6 +1,7 @@
 """The chat over REST: opening the pair's chat, listing, sending, paging, read marks, who may see."""
 
 import uuid
+from datetime import datetime
 
 import pytest
 from django.test import Client
@@ -31,6 +32,9 @@ def test_a_client_opens_the_pairs_one_chat_and_opening_again_returns_it(client):
     assert body["other_participant"]["display_name"] == "Pedro Gómez"
     assert body["other_participant"]["rol"] == "PROFESIONAL"
     assert (body["last_message"], body["unread_count"]) == (None, 0)
+    # v1's ChatRead keys (V1-CONTRACT § 3.1)
+    assert (body["cliente_nombre"], body["profesional_nombre"]) == ("Ana García", "Pedro Gómez")
+    assert (body["last_message_time"], body["last_message_detail"]) == (None, None)
     assert Chat.objects.count() == 1
     created = published("marketplace.chat_created.v1", "marketplace")
     assert [e["chat_id"] for e in created] == [body["id"]]
@@ -104,8 +108,15 @@ def test_both_send_routes_store_the_message_and_announce_it(client):
     assert by_path.json()["kind"] == "texto"
     assert by_path.json()["masked"] is False
     assert by_body.json()["text"] == "Sí, a las 18:30"
+    # v1's MessageRead keys on both paths (V1-CONTRACT § 3.1)
+    for sent_now, nombre in ((by_path, "Ana García"), (by_body, "Pedro Gómez")):
+        body = sent_now.json()
+        assert (body["sender_nombre"], body["read"]) == (nombre, False)
+        assert body["timestamp"] == int(datetime.fromisoformat(body["created_at"]).timestamp() * 1000)
     listed = messages(client, pair.cliente, pair.chat_id).json()
     assert [m["text"] for m in listed] == ["Sí, a las 18:30", "Hola, ¿podés venir el lunes?"]
+    assert [m["sender_nombre"] for m in listed] == ["Pedro Gómez", "Ana García"]
+    assert [m["timestamp"] for m in listed] == [by_body.json()["timestamp"], by_path.json()["timestamp"]]
     sent = published("marketplace.message_sent.v1", "marketplace")
     assert [(e["sender_id"], e["recipient_id"], e["preview"]) for e in sent] == [
         (pair.cliente.user_id, pair.pro.session.user_id, "Hola, ¿podés venir el lunes?"),
@@ -145,6 +156,8 @@ def test_messages_are_paged_newest_first_with_a_before_cursor(client):
     assert [m["text"] for m in second] == ["mensaje 3", "mensaje 2", "mensaje 1"]
     assert [m["text"] for m in third] == ["mensaje 0"]
     assert [m["text"] for m in by_time] == ["mensaje 2", "mensaje 1", "mensaje 0"]
+    by_ms = messages(client, pair.pro, pair.chat_id, limit=50, before=str(second[0]["timestamp"])).json()  # v1
+    assert [m["text"] for m in by_ms] == ["mensaje 2", "mensaje 1", "mensaje 0"]
     assert messages(client, pair.pro, pair.chat_id, limit=51).status_code == 422
     assert messages(client, pair.pro, pair.chat_id, limit=0).status_code == 422
     assert messages(client, pair.pro, pair.chat_id, before="ayer").status_code == 422
@@ -162,12 +175,27 @@ def test_list_shows_last_message_unread_counts_and_newest_activity_first(client)
     send(client, pedro, chat_pedro, "¿Cuándo te queda bien?")
     send(client, cliente, chat_pedro, "El lunes")
 
-    for path in ("/api/v1/chat/list", "/api/v1/chat/my-chats"):
-        listed = client.get(path, headers=cliente.headers).json()
-        assert [c["id"] for c in listed] == [chat_pedro, chat_rita]
-        assert [c["other_participant"]["display_name"] for c in listed] == ["Pedro Gómez", "Rita Luna"]
-        assert [c["last_message"]["text"] for c in listed] == ["El lunes", "Hola Ana"]
-        assert [c["unread_count"] for c in listed] == [2, 1]
+    listed = client.get("/api/v1/chat/list", headers=cliente.headers).json()
+    assert [c["id"] for c in listed] == [chat_pedro, chat_rita]
+    assert [c["other_participant"]["display_name"] for c in listed] == ["Pedro Gómez", "Rita Luna"]
+    assert [c["last_message"]["text"] for c in listed] == ["El lunes", "Hola Ana"]
+    assert [c["unread_count"] for c in listed] == [2, 1]
+
+    # v1's path (V1-CONTRACT § 3.11 R58): {chats: ChatRead[], total_unread}, this project's keys riding along
+    mine = client.get("/api/v1/chat/my-chats", headers=cliente.headers).json()
+    assert mine["total_unread"] == 3
+    assert [c["id"] for c in mine["chats"]] == [chat_pedro, chat_rita]
+    assert [c["last_message"] for c in mine["chats"]] == ["El lunes", "Hola Ana"]
+    assert [c["last_message_detail"]["id"] for c in mine["chats"]] == [c["last_message"]["id"] for c in listed]
+    assert [c["last_message_time"] for c in mine["chats"]] == [
+        int(datetime.fromisoformat(c["last_message"]["created_at"]).timestamp() * 1000) for c in listed
+    ]
+    assert [(c["cliente_nombre"], c["profesional_nombre"]) for c in mine["chats"]] == [
+        ("Ana García", "Pedro Gómez"),
+        ("Ana García", "Rita Luna"),
+    ]
+    assert [c["unread_count"] for c in mine["chats"]] == [2, 1]
+    assert [c["other_participant"]["display_name"] for c in mine["chats"]] == ["Pedro Gómez", "Rita Luna"]
 
     send(client, rita, chat_rita, "¿Seguís ahí?")  # newest activity now in Rita's chat
     listed = client.get("/api/v1/chat/list", headers=cliente.headers).json()
@@ -205,13 +233,17 @@ def test_mark_read_and_unread_count(client):
     assert unread(pair.cliente) == {"unread_count": 2, "chats_with_unread": 1}
     assert unread(pair.pro) == {"unread_count": 1, "chats_with_unread": 1}
 
+    def read_flags(who):
+        return [(m["text"], m["read"]) for m in messages(client, who, pair.chat_id).json()]
+
+    assert read_flags(pair.cliente) == [("mío: no cuenta para mí", False), ("dos", False), ("uno", False)]
+
     receipt = client.post(f"/api/v1/chat/mark-read/{pair.chat_id}", headers=pair.cliente.headers)
 
-    assert receipt.status_code == 200
-    newest = messages(client, pair.cliente, pair.chat_id).json()[0]
-    assert receipt.json()["last_read_message_id"] == newest["id"]
-    assert receipt.json()["user_id"] == pair.cliente.user_id
+    assert (receipt.status_code, receipt.content) == (204, b"")  # v1 (§ 3.11 R61); the receipt goes to the sockets
     assert unread(pair.cliente) == {"unread_count": 0, "chats_with_unread": 0}
+    # v1's `read`: every participant but the sender has read it
+    assert read_flags(pair.pro) == [("mío: no cuenta para mí", False), ("dos", True), ("uno", True)]
     assert unread(pair.pro)["unread_count"] == 1
     send(client, pair.pro, pair.chat_id, "tres")
     assert unread(pair.cliente)["unread_count"] == 1

@@ -122,8 +122,21 @@ def unread_in(chat: Chat, user_id: UUID) -> int:
     )
 
 
+def read_by_recipients(chat: Chat, messages: list[Message]) -> dict[UUID, bool]:
+    """Per message: whether every participant but its sender has read it (v1's `read`)."""
+    marks = dict(ReadState.objects.filter(chat=chat).values_list("user_id", "last_read_at"))
+    participants = (chat.cliente_id, chat.profesional_id)
+    return {m.pk: all(marks.get(p, EPOCH) >= m.created_at for p in participants if p != m.sender_id) for m in messages}
+
+
 def _cursor_filter(chat: Chat, before: str) -> Q:
-    """`before` is a message id of this chat or an ISO timestamp: strictly older messages."""
+    """`before` is a message id of this chat, an ISO timestamp or (v1) a timestamp in milliseconds
+    since the epoch: strictly older messages."""
+    if before.isdigit():
+        try:
+            return Q(created_at__lt=datetime.fromtimestamp(int(before) / 1000, tz=UTC))
+        except (OverflowError, OSError, ValueError):
+            raise InvalidInput(fields={"before": ["Fecha fuera de rango."]}) from None
     try:
         message_id = UUID(before)
     except ValueError:
