@@ -40,6 +40,16 @@ class MessageDTO:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class ChatStandingDTO:
+    """A user's contact-shielding record as others show it: infractions since the last lift (v1's
+    `infracciones_chat`) and whether the chat ban is on (`is_chat_banned`). No record = a clean one."""
+
+    user_id: UUID
+    infracciones: int
+    is_banned: bool
+
+
 class ChatBannedError(DomainError):
     """The sender collected too many contact-shielding infractions; staff must lift the ban."""
 

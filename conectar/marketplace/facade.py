@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from conectar.marketplace.contracts import Actor, ChatDTO, MessageDTO, TrabajoDTO
+from conectar.marketplace.contracts import Actor, ChatDTO, ChatStandingDTO, MessageDTO, TrabajoDTO
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.selectors import ofertas as oferta_selectors
+from conectar.marketplace.selectors import standing as standing_selectors
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import chat as chat_services
 from conectar.marketplace.services import ofertas as oferta_services
@@ -16,6 +17,16 @@ from conectar.marketplace.services import resenas as resena_services
 from conectar.marketplace.services import trabajos as trabajo_services
 from conectar.marketplace.workflow import Action
 from conectar.shared.errors import NotFound
+
+
+def chat_standing(*, user_id: UUID) -> ChatStandingDTO:
+    """The user's chat infractions (since the last lift) and chat ban, as their account shows them."""
+    return standing_selectors.standings_of([user_id])[user_id]
+
+
+def chat_standings(*, user_ids: list[UUID]) -> dict[UUID, ChatStandingDTO]:
+    """`chat_standing` for many users at once (lists of accounts), keyed by user id."""
+    return standing_selectors.standings_of(list(user_ids))
 
 
 def chat_between(*, cliente_id: UUID, profesional_id: UUID) -> ChatDTO | None:
