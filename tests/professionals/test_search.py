@@ -178,10 +178,66 @@ def test_bad_input(client, params, status):
     assert response.json()["code"]
 
 
-def test_lat_and_lng_are_required(client):
+def test_lat_and_lng_go_together(client):
     response = client.get("/api/v1/search/professionals", {"lat": 1})
     assert response.status_code == 422
     assert "lng" in response.json()["fields"]
+    response = client.get("/api/v1/search/professionals", {"ubicacion_lon": 1})
+    assert response.status_code == 422
+    assert "ubicacion_lat" in response.json()["fields"]
+
+
+def browse(client, **params):
+    response = client.get("/api/v1/search/professionals", params)
+    assert response.status_code == 200, response.content
+    return response
+
+
+def test_without_a_point_matchable_professionals_best_rated_first(client, city):
+    """V1-CONTRACT § 4.2: the explore page sends empty oficio_id/lat/lng until something is picked,
+    the browse page 0,0 for no point; both get a list (no distance), not a 422."""
+    everyone = ["Cerca", "Electricista", "LejosChico", "LejosGrande", "Rosario"]
+    assert sorted(names(browse(client))) == everyone
+    explore = browse(client, oficio_id="", lat="", lng="", q="")
+    assert sorted(names(explore)) == everyone
+    assert {r["distancia_km"] for r in explore.json()} == {None}
+    assert sorted(names(browse(client, oficio_id="", lat="", lng="", q="lejos"))) == ["LejosChico", "LejosGrande"]
+    by_name = browse(client, oficio="Plomero", ubicacion_lat=0, ubicacion_lon=0, radio_km=10)
+    assert sorted(names(by_name)) == ["Cerca", "LejosChico", "LejosGrande", "Rosario"]
+    assert names(
+        browse(client, oficio="Plomero", ubicacion_lat="0", ubicacion_lon="0", solo_disponibles_ahora="true")
+    ) == ["Rosario"]
+
+    Professional.objects.filter(pk=city["rosario"].id).update(nivel=Nivel.ORO, puntos_experiencia=5000)
+    search_index.reindex(Professional.objects.get(pk=city["rosario"].id))
+    assert names(browse(client, oficio="Plomero"))[0] == "Rosario", "no reviews anywhere: the level decides"
+
+    seen, cursor = [], None
+    for _ in range(10):
+        response = browse(client, oficio="Plomero", limit=1, **({"cursor": cursor} if cursor else {}))
+        seen += names(response)
+        cursor = response.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert seen == names(browse(client, oficio="Plomero"))
+    assert len(seen) == 4
+
+
+def test_the_browse_page_parameters_with_a_point(client, city):
+    """`ubicacion_lat`/`ubicacion_lon` are the point; `incluir_fuera_de_radio` also lists those whose
+    own radius misses it (nearest first, within `radio_km` if given)."""
+    at = {"ubicacion_lat": OBELISCO[0], "ubicacion_lon": OBELISCO[1]}
+    assert names(browse(client, oficio="Plomero", **at)) == ["Cerca", "LejosGrande", "Rosario"]
+    outside_too = names(browse(client, oficio="Plomero", incluir_fuera_de_radio="true", **at))
+    assert (outside_too[0], sorted(outside_too[1:3]), outside_too[3]) == (
+        "Cerca",
+        ["LejosChico", "LejosGrande"],  # both in La Plata
+        "Rosario",
+    )
+    within = names(browse(client, oficio="Plomero", incluir_fuera_de_radio="true", radio_km=100, **at))
+    assert (within[0], sorted(within[1:])) == ("Cerca", ["LejosChico", "LejosGrande"])
+    assert names(browse(client, oficio="Plomero", solo_disponibles_ahora="true", **at)) == ["Rosario"]
+    assert names(find(client, oficio_id="", oficio="Plomero", q="")) == ["Cerca", "LejosGrande", "Rosario"]
 
 
 def test_a_cursor_from_another_order_is_422(client, city):

@@ -8,22 +8,29 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from conectar.platform.media import absolute_url
 from conectar.professionals.contracts import Nivel
 from conectar.professionals.http.bodies import money, number, rate
 from conectar.professionals.models import Oficio, ServicioInstant
-from conectar.professionals.selectors.search import SearchQuery, result_rows, search
-from conectar.shared.errors import NotFound
+from conectar.professionals.selectors.search import BrowseQuery, SearchQuery, browse, result_rows, search
+from conectar.shared.errors import InvalidInput, NotFound
 
 router = Router(tags=["search"])
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
 
 
 class SearchParams(Schema):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
+    """This project's parameters and the v1 frontend's (V1-CONTRACT § 4.2): an empty value is not
+    given; the point is `lat`+`lng` or `ubicacion_lat`+`ubicacion_lon`, and 0,0 is no point."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    ubicacion_lat: float | None = Field(default=None, ge=-90, le=90, description="browse page: lat (0 = none)")
+    ubicacion_lon: float | None = Field(default=None, ge=-180, le=180, description="browse page: lng (0 = none)")
+    incluir_fuera_de_radio: bool | None = Field(default=None, description="also those whose radius misses the point")
+    solo_disponibles_ahora: bool | None = Field(default=None, description="only professionals taking instant work")
     oficio_id: UUID | None = None
     oficio: str | None = Field(default=None, max_length=100, description="oficio by name, if no oficio_id")
     servicio_id: UUID | None = None
@@ -36,6 +43,28 @@ class SearchParams(Schema):
     orden: Literal["distancia", "rating", "nivel", "tarifa"] = "distancia"
     limit: int = Field(default=20, ge=1, le=50)
     cursor: str | None = Field(default=None, max_length=500)
+
+    @field_validator(
+        "lat", "lng", "ubicacion_lat", "ubicacion_lon", "incluir_fuera_de_radio", "solo_disponibles_ahora",
+        "oficio_id", "oficio", "servicio_id", "radio_km", "nivel", "acepta_instant", "rating_min", "tarifa_max",
+        "q", "cursor", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _blank_is_not_given(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def _point(params: SearchParams) -> tuple[float, float] | None:
+    """The client's point, if any. Half a pair is 422 (v1 requires both); 0,0 is the browse page's
+    "none picked"."""
+    for lat_name, lng_name in (("lat", "lng"), ("ubicacion_lat", "ubicacion_lon")):
+        lat, lng = getattr(params, lat_name), getattr(params, lng_name)
+        if (lat is None) != (lng is None):
+            missing = lng_name if lng is None else lat_name
+            raise InvalidInput(fields={missing: ["Indicá la latitud y la longitud juntas."]})
+        if lat is not None and (lat, lng) != (0, 0):
+            return lat, lng
+    return None
 
 
 def _oficio_id(params: SearchParams) -> UUID | None:
@@ -57,12 +86,12 @@ def _oficio_id(params: SearchParams) -> UUID | None:
     return servicio_oficio  # a service implies its oficio: the index condition gets sharper
 
 
-def result_body(request, row: dict, distance_m: float) -> dict:
+def result_body(request, row: dict, distance_m: float | None) -> dict:
     """v1's ProfessionalProfileRead without the e-mail (V1-CONTRACT § 0.5), this project's search
     keys, and what the frontend's result cards read (§ 4.3; `user_id` carries the professional id,
     the id its link to the public profile needs)."""
     avatar = absolute_url(request, row["avatar_url"])
-    distancia_km = round(distance_m / 1000, 2)
+    distancia_km = None if distance_m is None else round(distance_m / 1000, 2)
     return {
         "id": str(row["id"]),
         "usuario_id": str(row["usuario_id"]),
@@ -93,25 +122,34 @@ def result_body(request, row: dict, distance_m: float) -> dict:
 
 @router.get("/search/professionals", auth=None, summary="Professionals whose coverage includes the point")
 def search_professionals(request, response: HttpResponse, params: Query[SearchParams]):
-    """A bare array (the v1 frontend's shape); the next page's cursor is in `X-Next-Cursor`."""
+    """A bare array (the v1 frontend's shape); the next page's cursor is in `X-Next-Cursor`. Without
+    a point: matchable professionals best rated first (then level), `distancia_km` null."""
     oficio_id = _oficio_id(params)
-    page = search(
-        SearchQuery(
-            lat=params.lat,
-            lng=params.lng,
-            oficio_id=oficio_id,
-            servicio_id=params.servicio_id,
-            radio_km=params.radio_km,
-            nivel=params.nivel.value if params.nivel else None,
-            acepta_instant=params.acepta_instant,
-            rating_min=params.rating_min,
-            tarifa_max=params.tarifa_max,
-            q=params.q.strip() if params.q else None,
-            orden=params.orden,
-            limit=params.limit,
-            cursor=params.cursor,
+    point = _point(params)
+    filters = {
+        "oficio_id": oficio_id,
+        "servicio_id": params.servicio_id,
+        "nivel": params.nivel.value if params.nivel else None,
+        "acepta_instant": True if params.solo_disponibles_ahora else params.acepta_instant,
+        "rating_min": params.rating_min,
+        "tarifa_max": params.tarifa_max,
+        "q": params.q.strip() if params.q else None,
+        "limit": params.limit,
+        "cursor": params.cursor,
+    }
+    if point is None:
+        page = browse(BrowseQuery(**filters, orden="relevancia" if params.orden == "distancia" else params.orden))
+    else:
+        page = search(
+            SearchQuery(
+                **filters,
+                lat=point[0],
+                lng=point[1],
+                radio_km=params.radio_km,
+                orden=params.orden,
+                fuera_de_radio=bool(params.incluir_fuera_de_radio),
+            )
         )
-    )
     if not page.hits and params.oficio_id is not None and not Oficio.objects.filter(pk=params.oficio_id).exists():
         raise NotFound("Oficio inexistente.", code="oficio_not_found")
     if page.next_cursor:

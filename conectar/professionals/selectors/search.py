@@ -11,6 +11,11 @@ Two query shapes over SearchEntry (one row per matchable professional and oficio
 Distances are on the sphere (what `<->` computes), so both shapes order identically; the coverage
 rule itself (ST_DWithin on geography) is exact on the spheroid. Parameter types match the columns
 (uuid, float8) so the index conditions stay index conditions.
+
+Two more shapes serve the v1 frontend's pages (V1-CONTRACT § 4.2): `browse` when no point is given
+(matchable professionals by rating, then level; no distance), and `incluir_fuera_de_radio` — with a
+point, every professional of the oficio nearest first (within `radio_km` if given), whether or not
+their own coverage reaches the point.
 """
 
 from __future__ import annotations
@@ -47,6 +52,14 @@ _SORT_KEY = {
     "nivel": "(-e.nivel_rank)::float8",
     "tarifa": f"COALESCE(e.tarifa::float8, {_NO_TARIFA})",
 }
+# Without a point: ratings have two decimals, so rating·1000 + level rank orders by rating, then level.
+BROWSE_ORDERS = ("relevancia", "rating", "nivel", "tarifa")
+_BROWSE_SORT_KEY = {
+    "relevancia": "(-(e.rating * 1000 + e.nivel_rank))::float8",
+    "rating": _SORT_KEY["rating"],
+    "nivel": _SORT_KEY["nivel"],
+    "tarifa": _SORT_KEY["tarifa"],
+}
 
 
 @dataclass(frozen=True)
@@ -64,12 +77,30 @@ class SearchQuery:
     orden: str = "distancia"
     limit: int = 20
     cursor: str | None = None
+    fuera_de_radio: bool = False  # the frontend's incluir_fuera_de_radio: ignore the coverage rule
+
+
+@dataclass(frozen=True)
+class BrowseQuery:
+    """A search without a point: the same filters but distance."""
+
+    oficio_id: UUID | None = None
+    servicio_id: UUID | None = None
+    nivel: str | None = None
+    acepta_instant: bool | None = None
+    rating_min: Decimal | None = None
+    tarifa_max: Decimal | None = None
+    q: str | None = None
+    orden: str = "relevancia"
+    limit: int = 20
+    cursor: str | None = None
+    radio_km: None = None  # no point, no radius (the filters read it)
 
 
 @dataclass(frozen=True)
 class Hit:
     professional_id: UUID
-    distance_m: float
+    distance_m: float | None  # None when searched without a point
 
 
 @dataclass(frozen=True)
@@ -103,7 +134,7 @@ def decode_cursor(cursor: str, orden: str) -> tuple[float, UUID]:
 # --- SQL ----------------------------------------------------------------------------------------
 
 
-def _filters(query: SearchQuery, params: dict) -> list[str]:
+def _filters(query: SearchQuery | BrowseQuery, params: dict) -> list[str]:
     """Conditions beyond the coverage rule, each on SearchEntry's own columns."""
     where = []
     if query.radio_km is not None:
@@ -158,12 +189,15 @@ def window_sql(query: SearchQuery, params: dict, *, window: int = WINDOWS[-1]) -
 
 
 def coverage_sql(query: SearchQuery, params: dict) -> str:
-    conditions = [
-        "e.oficio_id = %(oficio)s::uuid",
-        f"e.coverage && {_POINT}",
-        f"ST_DWithin(e.location, {_POINT}::geography, e.radio_m)",
-        *_filters(query, params),
-    ]
+    coverage = (
+        []
+        if query.fuera_de_radio
+        else [
+            f"e.coverage && {_POINT}",
+            f"ST_DWithin(e.location, {_POINT}::geography, e.radio_m)",
+        ]
+    )
+    conditions = ["e.oficio_id = %(oficio)s::uuid", *coverage, *_filters(query, params)]
     keyset = ""
     if query.cursor:
         params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
@@ -190,7 +224,7 @@ def _run(sql: str, params: dict) -> list[tuple]:
 
 def search(query: SearchQuery) -> SearchPage:
     rows, strategy = None, "coverage"
-    if query.orden == "distancia" and not query.cursor:
+    if query.orden == "distancia" and not query.cursor and not query.fuera_de_radio:
         for window in WINDOWS:
             params = _params(query)
             rows = _run(window_sql(query, params, window=window), params)
@@ -207,6 +241,39 @@ def search(query: SearchQuery) -> SearchPage:
         last_id, _, last_key = page[-1]
         next_cursor = encode_cursor(query.orden, float(last_key), last_id)
     return SearchPage([Hit(pid, float(distance)) for pid, distance, _ in page], next_cursor, strategy)
+
+
+def browse_sql(query: BrowseQuery, params: dict) -> str:
+    conditions = ["e.oficio_id = %(oficio)s::uuid", *_filters(query, params)]
+    keyset = ""
+    if query.cursor:
+        params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
+        keyset = "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
+    params["page"] = query.limit + 1
+    # Only module constants are interpolated; every value is a bound parameter.
+    return f"""
+        SELECT s.professional_id, s.sort_key FROM (
+            SELECT e.professional_id, {_BROWSE_SORT_KEY[query.orden]} AS sort_key
+            FROM {_TABLE} e
+            WHERE {" AND ".join(conditions)}
+        ) s
+        {keyset}
+        ORDER BY s.sort_key, s.professional_id
+        LIMIT %(page)s
+    """  # noqa: S608
+
+
+def browse(query: BrowseQuery) -> SearchPage:
+    """Matchable professionals without a point (the v1 frontend's pages before one is picked),
+    best first by `orden`, keyset-paged like `search`; hits carry no distance."""
+    params = {"oficio": query.oficio_id or ANY_OFICIO}
+    rows = _run(browse_sql(query, params), params)
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last_id, last_key = page[-1]
+        next_cursor = encode_cursor(query.orden, float(last_key), last_id)
+    return SearchPage([Hit(pid, None) for pid, _ in page], next_cursor, "browse")
 
 
 _RESULTS_SQL = """
