@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from conectar.gateway.v1_root import welcome
 from conectar.platform import health
 from conectar.platform.media import PUBLIC_MEDIA_PATTERN, serve_public_media
 from conectar.platform.metrics.exposition import metrics_view
 
 urlpatterns = [
+    path("", welcome, name="welcome"),  # v1's GET / (V1-CONTRACT R1)
     path("api/v1/", include("conectar.gateway.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

@@ -5,8 +5,10 @@ from django.urls import include, path
 from conectar.gateway import drf_urls
 from conectar.gateway.api import api
 from conectar.gateway.openapi import docs_view, schema_view
+from conectar.gateway.v1_root import health
 
 urlpatterns = [
+    path("health", health, name="api-health"),
     path("schema", schema_view, name="api-schema"),
     path("docs", docs_view, name="api-docs"),
     path("", include(drf_urls)),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from conectar.celery import app
 from conectar.platform import breakers
-from conectar.platform.databases import ALIASES
+from conectar.platform.databases import ALIASES, GEO_CONTEXTS, alias_for
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -52,6 +52,32 @@ def readiness() -> dict[str, str]:
     checks["broker"] = _broker
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         return dict(pool.map(lambda item: _run(*item), checks.items()))
+
+
+def database_state() -> str:
+    """v1's `database` (V1-CONTRACT R2): "connected" when every context database this process has
+    answers, else "error: <alias>: <what failed>" for the first that does not."""
+    for alias in (a for a in ALIASES if a in settings.DATABASES):
+        try:
+            _database(alias)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+            return f"error: {alias}: {type(exc).__name__}"
+    return "connected"
+
+
+def postgis_state() -> dict[str, str | None]:
+    """v1's `postgis` (R2): whether the geography database has PostGIS, and its version."""
+    unavailable = {"status": "unavailable", "version": None}
+    aliases = [a for a in (alias_for(c) for c in sorted(GEO_CONTEXTS)) if a in settings.DATABASES]
+    if not aliases:
+        return unavailable
+    try:
+        with connections[aliases[0]].cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            (version,) = cursor.fetchone()
+    except Exception:  # noqa: BLE001 - no extension, no database: unavailable
+        return unavailable
+    return {"status": "available", "version": str(version)}
 
 
 @require_GET

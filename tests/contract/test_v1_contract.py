@@ -35,12 +35,6 @@ MENDOZA = (-32.8895, -68.8458)
 
 # route number (v1_table) → the problems `check` reports for it today; each is work left (issue 14).
 KNOWN_GAPS: dict[int, set[str]] = {
-    1: {
-        "status 404, expected 200",
-    },
-    2: {
-        "status 404, expected 200",
-    },
     3: {
         "infracciones_chat: missing",
         "is_chat_banned: missing",
