@@ -158,9 +158,17 @@ class UserUnbanned(DomainEvent):
 
 
 def user_read_body(
-    account: AccountDTO, *, nombre: str, apellido: str, avatar_url: str | None, telefono: str | None = None
+    account: AccountDTO,
+    *,
+    nombre: str,
+    apellido: str,
+    avatar_url: str | None,
+    infracciones_chat: int,
+    is_chat_banned: bool,
+    telefono: str | None = None,
 ) -> dict:
-    """The v1 frontend's `UserRead`: one shape wherever an account is shown."""
+    """The v1 frontend's `UserRead`: one shape wherever an account is shown. `avatar_url` absolute
+    (V1-CONTRACT § 0.3); the chat standing is the marketplace's (its facade's `chat_standing`)."""
     return {
         "id": str(account.id),
         "email": account.email,
@@ -172,6 +180,8 @@ def user_read_body(
         "email_verified": account.email_verified,
         "fecha_creacion": account.created_at.isoformat(),
         "avatar_url": avatar_url,
+        "infracciones_chat": infracciones_chat,
+        "is_chat_banned": is_chat_banned,
         "es_admin": account.role == Role.ADMIN,
         "es_profesional": account.role == Role.PROFESIONAL,
         "es_cliente": account.role == Role.CLIENTE,

@@ -35,43 +35,6 @@ MENDOZA = (-32.8895, -68.8458)
 
 # route number (v1_table) → the problems `check` reports for it today; each is work left (issue 14).
 KNOWN_GAPS: dict[int, set[str]] = {
-    3: {
-        "infracciones_chat: missing",
-        "is_chat_banned: missing",
-    },
-    5: {
-        "message: missing",
-        "success: missing",
-    },
-    6: {
-        "message: missing",
-        "success: missing",
-    },
-    7: {
-        "infracciones_chat: missing",
-        "is_chat_banned: missing",
-    },
-    8: {
-        "infracciones_chat: missing",
-        "is_chat_banned: missing",
-    },
-    9: {
-        "avatar_url: wrong type (url|null), got a relative path",
-        "infracciones_chat: missing",
-        "is_chat_banned: missing",
-    },
-    10: {
-        "message: missing",
-        "success: missing",
-    },
-    47: {
-        "mensaje: missing",
-        "user_id: missing",
-    },
-    48: {
-        "mensaje: missing",
-        "user_id: missing",
-    },
     49: {
         "comision_total: wrong type (number), got a numeric string",
         "total_facturado: wrong type (number), got a numeric string",

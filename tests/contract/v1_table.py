@@ -599,6 +599,7 @@ ROUTES: list[dict] = [
             "limit": "integer",
             "totalPages": "integer",
         },
+        "aliases": {"users": [{"avatar_url": "url|null"}]},  # § 4.3: the admin users page shows avatars
     },
     {
         "n": 46,

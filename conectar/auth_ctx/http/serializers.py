@@ -55,3 +55,5 @@ class TokenClaimsOut(serializers.Serializer):
 
 class MessageOut(serializers.Serializer):
     mensaje = serializers.CharField()
+    message = serializers.CharField(help_text="v1's key: the same text as `mensaje`")
+    success = serializers.BooleanField(help_text="v1's key: always true on a 200")

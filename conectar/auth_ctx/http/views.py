@@ -18,6 +18,12 @@ from conectar.platform.ratelimit import request_ip
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The same answer whether or not the e-mail has an account: no enumeration.
 FORGOT_ANSWER = "Si el e-mail está registrado, te enviamos un enlace para restablecer la contraseña."
+RESET_ANSWER = "Tu contraseña fue actualizada. Iniciá sesión con la nueva."
+
+
+def message_body(text: str) -> dict:
+    """A plain success answer: this project's `mensaje`, and v1's `message` and `success` (§ 3.3)."""
+    return {"mensaje": text, "message": text, "success": True}
 
 
 def _valid(serializer_class, data):
@@ -49,9 +55,15 @@ class RegisterView(PublicView):
             apellido=data["apellido"],
             role=Role(data["rol"]),
         )
-        # The profile is created from the UserRegistered event; the answer does not wait for it.
+        # The profile is created from the UserRegistered event; the answer does not wait for it. A new
+        # account has no avatar and a clean chat record (no infractions, no chat ban) by definition.
         body = user_read_body(
-            selectors.to_dto(account), nombre=data["nombre"], apellido=data["apellido"], avatar_url=None
+            selectors.to_dto(account),
+            nombre=data["nombre"],
+            apellido=data["apellido"],
+            avatar_url=None,
+            infracciones_chat=0,
+            is_chat_banned=False,
         )
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -115,9 +127,7 @@ class ForgotPasswordView(PublicView):
     def post(self, request):
         data = _valid(s.ForgotPasswordIn, request.data)
         services.password_reset_request(email=data["email"])
-        return Response(
-            {"mensaje": "Si el e-mail está registrado, te enviamos un enlace para restablecer la contraseña."}
-        )
+        return Response(message_body(FORGOT_ANSWER))
 
 
 class ResetPasswordView(PublicView):
@@ -132,7 +142,7 @@ class ResetPasswordView(PublicView):
     def post(self, request):
         data = _valid(s.ResetPasswordIn, request.data)
         services.password_reset_confirm(token=data["token"], new_password=data["new_password"])
-        return Response({"mensaje": "Tu contraseña fue actualizada. Iniciá sesión con la nueva."})
+        return Response(message_body(RESET_ANSWER))
 
 
 class ValidateTokenView(APIView):

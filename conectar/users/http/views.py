@@ -14,6 +14,9 @@ from rest_framework.views import APIView
 
 from conectar.auth_ctx import facade as accounts
 from conectar.auth_ctx.contracts import AccountDTO, user_read_body
+from conectar.marketplace import facade as marketplace
+from conectar.marketplace.contracts import ChatStandingDTO
+from conectar.platform.media import absolute_url
 from conectar.platform.permissions import IsAdmin
 from conectar.platform.uploads import clean_image, read_limited
 from conectar.shared.errors import NotFound
@@ -22,6 +25,10 @@ from conectar.users.contracts import ProfileDTO
 from conectar.users.http import serializers as s
 
 USER_READ = OpenApiResponse(description="UserRead (API.md)")
+BAN_BODY = OpenApiResponse(description="UserRead plus v1's user_id and mensaje (UserBanResponse)")
+BANNED = "Usuario {email} ha sido baneado exitosamente. No podrá iniciar sesión."
+UNBANNED = "Usuario {email} ha sido desbaneado exitosamente. Ya puede iniciar sesión."
+CHANGE_DONE = "Contraseña actualizada exitosamente"
 
 
 def _valid(serializer_class, data):
@@ -30,27 +37,43 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
-def user_body(account: AccountDTO, profile: ProfileDTO | None) -> dict:
+def user_body(request, account: AccountDTO, profile: ProfileDTO | None, standing: ChatStandingDTO) -> dict:
+    """UserRead: the account (auth_ctx), the profile (here, the avatar's URL absolute) and the chat
+    standing (the marketplace's, through its facade)."""
     return user_read_body(
         account,
         nombre=profile.nombre if profile else "",
         apellido=profile.apellido if profile else "",
-        avatar_url=profile.avatar_url if profile else None,
+        avatar_url=absolute_url(request, profile.avatar_url) if profile else None,
+        infracciones_chat=standing.infracciones,
+        is_chat_banned=standing.is_banned,
         telefono=profile.telefono if profile else None,
     )
 
 
-def _user_body_for(user_id: UUID) -> dict:
+def _user_body_for(request, user_id: UUID) -> dict:
     account = accounts.get_account(user_id=user_id)
     if account is None:
         raise NotFound
     profile = selectors.profile_get(user_id)
-    return user_body(account, selectors.to_dto(profile) if profile else None)
+    standing = marketplace.chat_standing(user_id=user_id)
+    return user_body(request, account, selectors.to_dto(profile) if profile else None, standing)
 
 
-def _users_bodies(account_list: list[AccountDTO]) -> list[dict]:
-    profiles = selectors.profiles_by_ids([a.id for a in account_list])
-    return [user_body(a, selectors.to_dto(profiles[a.id]) if a.id in profiles else None) for a in account_list]
+def _users_bodies(request, account_list: list[AccountDTO]) -> list[dict]:
+    ids = [a.id for a in account_list]
+    profiles = selectors.profiles_by_ids(ids)
+    standings = marketplace.chat_standings(user_ids=ids)
+    return [
+        user_body(request, a, selectors.to_dto(profiles[a.id]) if a.id in profiles else None, standings[a.id])
+        for a in account_list
+    ]
+
+
+def _ban_body(request, user_id: UUID, mensaje: str) -> dict:
+    """v1's UserBanResponse (`user_id`, `email`, `is_active`, `mensaje`) over the whole UserRead."""
+    body = _user_body_for(request, user_id)
+    return {**body, "user_id": body["id"], "mensaje": mensaje.format(email=body["email"])}
 
 
 class MeView(APIView):
@@ -58,7 +81,7 @@ class MeView(APIView):
 
     @extend_schema(summary="My account and profile", responses=USER_READ, tags=["users"])
     def get(self, request):
-        return Response(_user_body_for(request.user.pk))
+        return Response(_user_body_for(request, request.user.pk))
 
     @extend_schema(
         summary="Change my profile (any of nombre, apellido, telefono)",
@@ -69,7 +92,7 @@ class MeView(APIView):
     def patch(self, request):
         changes = _valid(s.ProfileUpdateIn, request.data)
         services.profile_update(user_id=request.user.pk, changes=changes)
-        return Response(_user_body_for(request.user.pk))
+        return Response(_user_body_for(request, request.user.pk))
 
     put = patch  # API.md: PUT and PATCH both take any subset of the fields
 
@@ -87,7 +110,7 @@ class AvatarView(APIView):
         upload = _valid(s.AvatarIn, request.data)["file"]
         image = clean_image(read_limited(upload, max_bytes=settings.AVATAR_MAX_BYTES), max_side=1024)
         services.avatar_set(user_id=request.user.pk, image=image)
-        return Response(_user_body_for(request.user.pk))
+        return Response(_user_body_for(request, request.user.pk))
 
 
 class PasswordView(APIView):
@@ -104,7 +127,8 @@ class PasswordView(APIView):
         pair = accounts.change_password(
             user_id=request.user.pk, current_password=data["current_password"], new_password=data["new_password"]
         )
-        return Response({"mensaje": "Contraseña actualizada.", **asdict(pair)})
+        # this project's mensaje and token pair, and v1's message and success (§ 3.4 R10)
+        return Response({"mensaje": "Contraseña actualizada.", "message": CHANGE_DONE, "success": True, **asdict(pair)})
 
 
 class PasswordViewV1(PasswordView):
@@ -119,7 +143,7 @@ class UserDetailView(APIView):
 
     @extend_schema(summary="A user's account and profile (staff)", responses=USER_READ, tags=["admin"])
     def get(self, request, user_id: UUID):
-        return Response(_user_body_for(user_id))
+        return Response(_user_body_for(request, user_id))
 
 
 class AdminUsersView(APIView):
@@ -136,7 +160,7 @@ class AdminUsersView(APIView):
         page = accounts.list_accounts(page=query["page"], limit=query["limit"])
         return Response(
             {
-                "users": _users_bodies(page.accounts),
+                "users": _users_bodies(request, page.accounts),
                 "total": page.total,
                 "page": page.page,
                 "limit": page.limit,
@@ -156,24 +180,24 @@ class AdminUserSearchView(APIView):
     )
     def get(self, request):
         query = _valid(s.EmailSearchQuery, request.query_params)
-        return Response(_users_bodies(accounts.search_accounts(email_fragment=query["email"], limit=50)))
+        return Response(_users_bodies(request, accounts.search_accounts(email_fragment=query["email"], limit=50)))
 
 
 class AdminBanView(APIView):
     permission_classes = [IsAdmin]
 
     @extend_schema(
-        summary="Ban a user: no login, every token dies (staff)", request=None, responses=USER_READ, tags=["admin"]
+        summary="Ban a user: no login, every token dies (staff)", request=None, responses=BAN_BODY, tags=["admin"]
     )
     def post(self, request, user_id: UUID):
         accounts.ban(user_id=user_id, by=request.user.pk)
-        return Response(_user_body_for(user_id))
+        return Response(_ban_body(request, user_id, BANNED))
 
 
 class AdminUnbanView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(summary="Lift a user's ban (staff)", request=None, responses=USER_READ, tags=["admin"])
+    @extend_schema(summary="Lift a user's ban (staff)", request=None, responses=BAN_BODY, tags=["admin"])
     def post(self, request, user_id: UUID):
         accounts.unban(user_id=user_id, by=request.user.pk)
-        return Response(_user_body_for(user_id))
+        return Response(_ban_body(request, user_id, UNBANNED))
