@@ -34,12 +34,7 @@ SERVICE_KEY = "contract-webhook-key-0123456789"
 MENDOZA = (-32.8895, -68.8458)
 
 # route number (v1_table) → the problems `check` reports for it today; each is work left (issue 14).
-KNOWN_GAPS: dict[int, set[str]] = {
-    49: {
-        "comision_total: wrong type (number), got a numeric string",
-        "total_facturado: wrong type (number), got a numeric string",
-    },
-}
+KNOWN_GAPS: dict[int, set[str]] = {}
 
 
 # --- the system, as tests/e2e runs it, plus the webhook's service key ----------------------------------

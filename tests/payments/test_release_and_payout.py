@@ -366,7 +366,7 @@ def test_financial_metrics_come_from_the_ledger(client, django_user_model, mp_sa
 
     assert response.status_code == 200
     # first: 10000 released (2000 commission); second: 5000 released (500 commission)
-    assert response.json() == {"total_facturado": "15000.00", "comision_total": "2500.00", "trabajos_completados": 2}
+    assert response.json() == {"total_facturado": 15000.0, "comision_total": 2500.0, "trabajos_completados": 2}
     assert unreleased.escrow() == unreleased.price
     assert client.get("/api/v1/admin/metrics/financials", headers=cliente.headers).status_code == 403
     assert client.get("/api/v1/admin/metrics/financials").status_code == 401

@@ -7,7 +7,6 @@ from ninja import Router
 from conectar.payments.selectors import ledger as ledger_selectors
 from conectar.platform.auth import RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
-from conectar.shared.money import format_money
 
 router = Router(tags=["admin"], auth=RoleBearer(ADMIN_ROLE))
 
@@ -19,8 +18,9 @@ router = Router(tags=["admin"], auth=RoleBearer(ADMIN_ROLE))
 )
 def financials(request):
     totals = ledger_selectors.financials()
+    # JSON numbers, as v1 (V1-CONTRACT § 1.5, R49): the frontend divides and adds them
     return {
-        "total_facturado": format_money(totals.total_facturado),
-        "comision_total": format_money(totals.comision_total),
+        "total_facturado": float(totals.total_facturado),
+        "comision_total": float(totals.comision_total),
         "trabajos_completados": totals.trabajos_completados,
     }
