@@ -38,6 +38,8 @@ def test_forgot_password_answers_200_alike_for_known_and_unknown_emails(client):
     known, unknown = forgot(client, me.email), forgot(client, "nadie@example.com")
     assert known.status_code == unknown.status_code == 200
     assert known.json() == unknown.json()
+    assert known.json()["success"] is True  # v1's message and success, next to mensaje
+    assert known.json()["message"] == known.json()["mensaje"]
     events = OutboxEvent.objects.using("default").filter(event_type="auth_ctx.password_reset_requested.v1")
     assert [e.envelope["payload"]["email"] for e in events] == [me.email]
 

@@ -109,6 +109,11 @@ def test_the_infraction_webhook_counts_and_bans(client, service_key):
     third = report(pair.cliente.user_id, **{"X-API-Key": service_key}).json()
     assert (third["infracciones_chat"], third["is_chat_banned"]) == (3, True)
     assert send(client, pair.cliente, pair.chat_id, "hola").json()["code"] == "chat_banned"
+    # the account's UserRead shows the marketplace's record (V1-CONTRACT § 3.1)
+    me = client.get("/api/v1/users/me", headers=pair.cliente.headers).json()
+    assert (me["infracciones_chat"], me["is_chat_banned"]) == (3, True)
+    other = client.get("/api/v1/users/me", headers=pair.pro.session.headers).json()
+    assert (other["infracciones_chat"], other["is_chat_banned"]) == (0, False)
 
     assert report(str(uuid.uuid4()), **{"X-API-Key": service_key}).status_code == 404
     assert report(pair.pro.session.user_id).status_code == 401

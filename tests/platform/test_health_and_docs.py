@@ -27,6 +27,27 @@ def test_live(client):
     assert response.json() == {"status": "ok"}
 
 
+def test_v1_root_and_health(client):
+    assert client.get("/").json() == {
+        "status": "ok",
+        "message": "Bienvenido a Marketplace de Profesionales",
+        "version": "1.0.0",
+        "docs": "/api/v1/docs",
+        "security": "enabled",
+    }
+    body = client.get("/api/v1/health").json()
+    assert (body["status"], body["app_name"], body["database"]) == ("ok", "Marketplace de Profesionales", "connected")
+    assert body["postgis"]["status"] == "available"
+    assert body["postgis"]["version"]
+
+
+def test_v1_health_reports_an_unreachable_database_and_still_answers_200(client):
+    with database_unreachable("marketplace"):
+        response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json()["database"].startswith("error: marketplace: ")
+
+
 def test_ready_checks_every_context_database_the_cache_and_the_broker(client):
     response = client.get("/health/ready")
     assert response.status_code == 200, response.json()

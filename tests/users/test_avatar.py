@@ -25,6 +25,7 @@ def test_jpeg_png_and_webp_are_accepted_and_served(client, fmt, ext):
     response = upload(client, me, image_bytes(fmt), f"foto.{ext}")
     assert response.status_code == 200, response.content
     url = response.json()["avatar_url"]
+    assert url.startswith("http://testserver/")  # absolute, as every image URL (V1-CONTRACT § 0.3)
     assert url.endswith(f".{ext}")
     served = client.get(url)
     assert served.status_code == 200

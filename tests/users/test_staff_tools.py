@@ -44,6 +44,9 @@ def test_ban_and_unban_publish_and_refuse_repeats(client, admin):
     banned = client.post(f"/api/v1/admin/users/{user['id']}/ban", headers=admin.headers)
     assert banned.status_code == 200
     assert banned.json()["is_active"] is False
+    # v1's UserBanResponse keys over the UserRead
+    assert banned.json()["user_id"] == banned.json()["id"] == user["id"]
+    assert user["email"] in banned.json()["mensaje"]
     twice = client.post(f"/api/v1/admin/users/{user['id']}/ban", headers=admin.headers)
     assert twice.status_code == 400
     assert client.post(f"/api/v1/admin/users/{user['id']}/unban", headers=admin.headers).json()["is_active"] is True
