@@ -24,6 +24,7 @@ LEVELS = (  # ascending; the commission rate is a fraction of the price
 RANK = {level.nivel: index for index, level in enumerate(LEVELS)}
 
 POINTS_TRABAJO_FINALIZADO = 100
+REASON_TRABAJO_FINALIZADO = "trabajo_finalizado"  # the ledger reason: one entry per finished trabajo
 POINTS_RESENA = {5: 50, 4: 10}
 POINTS_CANCELADO_POR_PROFESIONAL = -100
 POINTS_DISPUTA_PERDIDA = -200

@@ -39,7 +39,7 @@ def on_work_completed(event: WorkCompleted) -> None:
     gamification.points_award(
         usuario_id=event.profesional_id,
         delta=rules.POINTS_TRABAJO_FINALIZADO,
-        reason="trabajo_finalizado",
+        reason=rules.REASON_TRABAJO_FINALIZADO,
         source_event_id=event.event_id,
     )
 

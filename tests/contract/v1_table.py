@@ -658,6 +658,15 @@ ROUTES: list[dict] = [
         "guard": "public",
         "status": 200,
         "body": PUBLIC_PROFILE,
+        # what the frontend's public profile page reads (§ 4.3)
+        "aliases": {
+            "nombre_completo": "string",
+            "kyc_estado": "enum:VerificationStatus",
+            "trabajos_completados": "integer",
+            "created_at": "datetime",
+            "servicios_instantaneos": [SERVICIO],
+            "resenas": [{"cliente_nombre": "string", "comentario": "string|null", "created_at": "datetime"}],
+        },
     },
     {
         "n": 54,

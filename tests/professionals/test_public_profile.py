@@ -1,13 +1,14 @@
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
-from conectar.marketplace.contracts import Actor, ReviewPublished, ReviewReplied
+from conectar.marketplace.contracts import Actor, ReviewPublished, ReviewReplied, WorkCompleted
 from conectar.platform.events import publish
 from conectar.shared.clock import utcnow
 from tests.support.events import deliver_outbox
-from tests.support.professionals import matchable_professional, new_professional
+from tests.support.professionals import matchable_professional, new_professional, oficio
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -47,6 +48,43 @@ def test_a_matchable_professional_has_a_public_profile_with_published_reviews(cl
     assert pro.session.email not in text
     assert str(client_account) not in text, "no client ids"
     assert "usuario_id" not in body
+
+
+def test_the_public_profile_carries_what_the_frontends_pages_read(client):
+    """V1-CONTRACT § 4.3: trabajos_completados (finished trabajos, redeliveries counted once), the
+    instant services, and the other profile page's user / nivel_experiencia / portfolio_items."""
+    pro = matchable_professional(client, nombre="Lucía", apellido="Ferro")
+    servicio = oficio("Plomero").servicios.first()
+    client.put(
+        "/api/v1/professional/profile/servicios-instant",
+        {"servicio_ids": [str(servicio.pk)]},
+        content_type="application/json",
+        headers=pro.headers,
+    )
+    assert client.get(f"/api/v1/public/professional/{pro.id}").json()["trabajos_completados"] == 0
+    finished = [
+        WorkCompleted(
+            trabajo_id=uuid.uuid4(),
+            cliente_id=uuid.uuid4(),
+            profesional_id=uuid.UUID(pro.session.user_id),
+            precio_final=Decimal("10000.00"),
+            tasa_comision=Decimal("0.20"),
+            comision_plataforma=Decimal("2000.00"),
+            monto_liberado=Decimal("8000.00"),
+        )
+        for _ in range(2)
+    ]
+    with transaction.atomic(using="marketplace"):
+        for event in finished:
+            publish(event)
+    deliver_outbox(to={"professionals"})
+
+    body = client.get(f"/api/v1/public/professional/{pro.id}").json()
+    assert body["trabajos_completados"] == 2
+    assert [(s["id"], s["nombre"]) for s in body["servicios_instantaneos"]] == [(str(servicio.pk), servicio.nombre)]
+    assert (body["nombre_completo"], body["kyc_estado"]) == ("Lucía Ferro", "APROBADO")
+    assert body["user"] == {"nombre": "Lucía", "apellido": "Ferro", "avatar_url": body["avatar_url"]}
+    assert (body["nivel_experiencia"], body["portfolio_items"], body["biografia"]) == (body["nivel"], [], None)
 
 
 def test_no_public_profile_unless_matchable(client):

@@ -8,9 +8,16 @@ from uuid import UUID
 from ninja import Router
 
 from conectar.platform.media import absolute_url
-from conectar.professionals.http.bodies import money, number, oficios_body, portfolio_item_v1, review_v1
+from conectar.professionals.http.bodies import (
+    money,
+    number,
+    oficios_body,
+    portfolio_item_v1,
+    review_v1,
+    servicio_body,
+)
 from conectar.professionals.selectors.portfolio import portfolio_for
-from conectar.professionals.selectors.profiles import public_professional, published_reviews
+from conectar.professionals.selectors.profiles import completed_trabajos, public_professional, published_reviews
 from conectar.shared.errors import NotFound
 
 router = Router(tags=["public"])
@@ -22,7 +29,7 @@ def public_profile(request, professional_id: UUID):
     professional = public_professional(professional_id)
     if professional is None:
         raise NotFound
-    return {
+    body = {
         "id": str(professional.pk),
         "nombre": professional.nombre,
         "apellido": professional.apellido,
@@ -42,4 +49,14 @@ def public_profile(request, professional_id: UUID):
         "nombre_completo": f"{professional.nombre} {professional.apellido}".strip(),
         "kyc_estado": professional.estado_verificacion,
         "created_at": professional.created_at.isoformat(),
+        "trabajos_completados": completed_trabajos(professional),
+        "servicios_instantaneos": [servicio_body(s) for s in professional.servicios.all()],
+    }
+    # and what its other profile page (profile/[professional_id]) reads
+    return {
+        **body,
+        "user": {"nombre": body["nombre"], "apellido": body["apellido"], "avatar_url": body["avatar_url"]},
+        "nivel_experiencia": body["nivel"],
+        "biografia": None,  # this project keeps no biography
+        "portfolio_items": body["portfolio"],
     }

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.db.models import Count, Q
 
 from conectar.professionals.contracts import KycCounts, KycStatus, Nivel, ProfessionalSummary
+from conectar.professionals.gamification import REASON_TRABAJO_FINALIZADO
 from conectar.professionals.models import Professional
 
 
@@ -42,8 +43,14 @@ def kyc_counts() -> KycCounts:
 
 def public_professional(professional_id: UUID) -> Professional | None:
     """Only matchable professionals have a public face (DOMAIN.md)."""
-    professional = Professional.objects.prefetch_related("oficios").filter(pk=professional_id).first()
+    professional = Professional.objects.prefetch_related("oficios", "servicios").filter(pk=professional_id).first()
     return professional if professional is not None and professional.matchable else None
+
+
+def completed_trabajos(professional: Professional) -> int:
+    """Trabajos the professional finished (the frontend's `trabajos_completados`): each completed
+    trabajo scored its points once, so the points ledger counts them."""
+    return professional.points.filter(reason=REASON_TRABAJO_FINALIZADO).count()
 
 
 def published_reviews(professional: Professional, *, limit: int) -> list[dict]:
