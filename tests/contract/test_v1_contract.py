@@ -227,6 +227,11 @@ class Walk:
             "the professional in search",
         )
         self.hit(54, found)
+        # the frontend's own requests (§ 4.2): explorar with nothing picked, browse with no point (0,0)
+        explorar = {"oficio_id": "", "lat": "", "lng": "", "q": ""}
+        browse = {"oficio": "Plomero", "ubicacion_lat": 0, "ubicacion_lon": 0, "radio_km": 10}
+        for params in (explorar, browse):
+            self.hit(54, self.api.http.get("/search/professionals", params=params))
 
     def chat(self, cliente: journey.Person, pro: journey.Person) -> str:
         hit = self.hit

@@ -675,6 +675,23 @@ ROUTES: list[dict] = [
         "guard": "public",
         "status": 200,
         "body": [SEARCH_RESULT],
+        # what the frontend's result cards read (§ 4.3): ProfessionalCard (browse) and explorar, whose
+        # `user_id` link needs the professional id; no distance when searched without a point (§ 4.2)
+        "aliases": {
+            "oficio": "string|null",
+            "calificacion_promedio": "number",
+            "cantidad_resenas": "integer",
+            "nivel_profesional": "enum:ProfessionalLevel",
+            "avatar_url": "url|null",
+            "distancia_km": "number|null",
+            "puntos_experiencia": "integer",
+            "user_id": "id:professional",
+            "nombre_completo": "string",
+            "kyc_estado": "enum:VerificationStatus",
+            "rating_promedio": "number",
+            "total_resenas": "integer",
+            "oficios": [{"id": "uuid", "nombre": "string"}],
+        },
     },
     {
         "n": 55,
