@@ -3,8 +3,6 @@ test leaves it whole again (both workers running, the broker reachable)."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -48,6 +46,4 @@ def api(whole, transactional_db):
 @pytest.fixture
 def staff(api, django_user_model, settings) -> journey.Person:
     settings.PASSWORD_HASHERS = product_settings.PASSWORD_HASHERS  # hashed as the web server checks it
-    email = f"staff.{uuid.uuid4().hex[:8]}@conectar.test"
-    django_user_model.objects.create_superuser(email, journey.PASSWORD)
-    return journey.staff_login(api, email)
+    return journey.staff_member(api, django_user_model)

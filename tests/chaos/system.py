@@ -80,10 +80,10 @@ class Broker:
             self.process.wait()
 
     def restart_empty(self) -> None:
-        """SIGKILL and start again on the same port: every queued and unacknowledged message is gone."""
+        """SIGKILL and start again on the same port, without persistence: every queued and
+        unacknowledged message is gone (the processes reconnect at once and start writing again)."""
         self.kill()
         self.start()
-        assert redis.Redis(port=self.port).dbsize() == 0
 
 
 @dataclass

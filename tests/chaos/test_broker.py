@@ -12,7 +12,7 @@ import redis
 
 from conectar.celery import app as celery_app
 from conectar.platform.eventbus.models import OutboxEvent
-from conectar.platform.queues import notifications_queue
+from conectar.platform.queues import events_queue, notifications_queue
 from tests.chaos import flows
 from tests.e2e import journey
 from tests.support.waiting import wait_until
@@ -44,6 +44,8 @@ def test_a_broker_restarted_empty_loses_no_relayed_delivery(whole, api):
     whole.start_worker("relay")
     before = [journey.register(api, rol="PROFESIONAL", nombre="Ana", apellido=f"Antes{i}") for i in range(4)]
     api.settle(lambda: _relayed(before), "the registrations relayed into the broker")
+    queued = redis.Redis(port=whole.broker.port).llen(events_queue("professionals"))
+    assert queued >= 1, "the professionals' deliveries wait in the broker"
 
     whole.broker.restart_empty()  # every queued delivery is gone with it
     assert _unconfirmed(whole.web_url, flows.ON_PROFESSIONAL_REGISTERED) >= len(before)

@@ -73,9 +73,7 @@ def api(e2e, transactional_db):
 @pytest.fixture
 def staff(api, django_user_model, settings) -> journey.Person:
     settings.PASSWORD_HASHERS = product_settings.PASSWORD_HASHERS  # hashed as the web server checks it
-    email = f"staff.{uuid.uuid4().hex[:8]}@conectar.test"
-    django_user_model.objects.create_superuser(email, journey.PASSWORD)
-    return journey.staff_login(api, email)
+    return journey.staff_member(api, django_user_model)
 
 
 # --- recording the answers -----------------------------------------------------------------------------

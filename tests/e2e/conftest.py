@@ -4,8 +4,6 @@ transactional flush empties) and a staff account — is made directly in the tes
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -40,8 +38,5 @@ def api(e2e, transactional_db):
 
 @pytest.fixture
 def staff(api, django_user_model, settings) -> journey.Person:
-    # Hashed as the web server checks it (the test settings hash with MD5 for speed).
-    settings.PASSWORD_HASHERS = product_settings.PASSWORD_HASHERS
-    email = f"staff.{uuid.uuid4().hex[:8]}@conectar.test"
-    django_user_model.objects.create_superuser(email, journey.PASSWORD)
-    return journey.staff_login(api, email)
+    settings.PASSWORD_HASHERS = product_settings.PASSWORD_HASHERS  # hashed as the web server checks it
+    return journey.staff_member(api, django_user_model)

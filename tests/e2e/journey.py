@@ -107,6 +107,14 @@ def register(api: Api, *, rol: str, nombre: str, apellido: str, telefono: str | 
     return person
 
 
+def staff_member(api: Api, django_user_model) -> Person:
+    """A staff account (staff never sign up: made directly in the test databases), logged in. The
+    caller's settings must hash as the web server checks (the product's PASSWORD_HASHERS)."""
+    email = f"staff.{uuid.uuid4().hex[:8]}@conectar.test"
+    django_user_model.objects.create_superuser(email, PASSWORD)
+    return staff_login(api, email)
+
+
 def staff_login(api: Api, email: str) -> Person:
     access = login(api, email)
     me = expect(api.http.get("/users/me", headers={"Authorization": f"Bearer {access}"}))

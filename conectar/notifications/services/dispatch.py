@@ -172,7 +172,11 @@ def _notify(
     for row in mine:
         if row.status == DeliveryStatus.FAILED:
             publish(_failed_event(notification, row))
-    queue.enqueue_on_commit((r.pk, r.channel) for r in mine if r.status == DeliveryStatus.PENDING)
+    # Every delivery of this notification still waiting, not only the ones made now: when the event
+    # comes again because a worker died after this commit but before the tasks were sent, its mails
+    # go out now rather than after the sweep's grace. A duplicate task finds the row claimed or not due.
+    waiting = Delivery.objects.filter(notification=notification, status=DeliveryStatus.PENDING, claim_id__isnull=True)
+    queue.enqueue_on_commit(waiting.values_list("pk", "channel"))
     return notification
 
 
