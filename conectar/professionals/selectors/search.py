@@ -62,38 +62,35 @@ _BROWSE_SORT_KEY = {
 }
 
 
-@dataclass(frozen=True)
-class SearchQuery:
-    lat: float
-    lng: float
+@dataclass(frozen=True, kw_only=True)
+class Filters:
+    """What narrows a search, with or without a point, and the page asked for."""
+
     oficio_id: UUID | None = None
     servicio_id: UUID | None = None
-    radio_km: float | None = None
     nivel: str | None = None
     acepta_instant: bool | None = None
     rating_min: Decimal | None = None
     tarifa_max: Decimal | None = None
     q: str | None = None
-    orden: str = "distancia"
     limit: int = 20
     cursor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchQuery(Filters):
+    lat: float
+    lng: float
+    radio_km: float | None = None
+    orden: str = "distancia"
     fuera_de_radio: bool = False  # the frontend's incluir_fuera_de_radio: ignore the coverage rule
 
 
-@dataclass(frozen=True)
-class BrowseQuery:
+@dataclass(frozen=True, kw_only=True)
+class BrowseQuery(Filters):
     """A search without a point: the same filters but distance."""
 
-    oficio_id: UUID | None = None
-    servicio_id: UUID | None = None
-    nivel: str | None = None
-    acepta_instant: bool | None = None
-    rating_min: Decimal | None = None
-    tarifa_max: Decimal | None = None
-    q: str | None = None
     orden: str = "relevancia"
-    limit: int = 20
-    cursor: str | None = None
     radio_km: None = None  # no point, no radius (the filters read it)
 
 
