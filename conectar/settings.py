@@ -9,6 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from conectar.platform.databases import CONTEXT_DATABASES, database_settings
+from conectar.platform.queues import eventbus_queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -155,7 +156,7 @@ CELERY_BEAT_SCHEDULE = {
             "task": "eventbus.relay_outbox",
             "schedule": EVENTBUS_RELAY_INTERVAL_SECONDS,
             "args": [alias],
-            "options": {"queue": f"eventbus.{context}", "expires": 10 * EVENTBUS_RELAY_INTERVAL_SECONDS},
+            "options": {"queue": eventbus_queue(alias), "expires": 10 * EVENTBUS_RELAY_INTERVAL_SECONDS},
         }
         for context, alias in CONTEXT_DATABASES.items()
     },

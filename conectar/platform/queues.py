@@ -32,11 +32,11 @@ def notifications_queue(channel: str) -> str:
     return f"notifications.{channel}"
 
 
-def domain_queues(contexts=tuple(CONTEXT_DATABASES)) -> list[str]:
-    """Everything but the notification deliveries, for `contexts`."""
+def domain_queues() -> list[str]:
+    """Everything but the notification deliveries."""
     return [
-        *(events_queue(c) for c in contexts),
-        *(f"eventbus.{c}" for c in contexts),
+        *(events_queue(c) for c in CONTEXT_DATABASES),
+        *(eventbus_queue(a) for a in CONTEXT_DATABASES.values()),
         DEFAULT_QUEUE,
     ]
 
