@@ -46,6 +46,7 @@ class TokenClaims:
     user_id: UUID
     role: Role
     is_active: bool
+    is_staff: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from conectar.auth_ctx import selectors, services, tokens
 from conectar.auth_ctx.contracts import (
     AccountDTO,
     AccountPage,
@@ -15,48 +14,65 @@ from conectar.auth_ctx.contracts import (
     TokenClaims,
     TokenPair,
 )
+from conectar.platform.lifting.facades import Facade
+
+context = Facade("auth_ctx")
+if context.runs_here:  # the internals exist only where auth_ctx runs
+    from conectar.auth_ctx import selectors, services, tokens
 
 
+@context.function(idempotent=True)
 def get_account(*, user_id: UUID) -> AccountDTO | None:
     account = selectors.account_get(user_id)
     return selectors.to_dto(account) if account else None
 
 
+@context.function(idempotent=True)
 def get_accounts(*, user_ids: list[UUID]) -> dict[UUID, AccountDTO]:
     return {a.pk: selectors.to_dto(a) for a in selectors.accounts_by_ids(user_ids)}
 
 
+@context.function(idempotent=True)
 def list_accounts(*, page: int, limit: int) -> AccountPage:
     accounts, total = selectors.accounts_page(page=page, limit=limit)
     return AccountPage(accounts=[selectors.to_dto(a) for a in accounts], total=total, page=page, limit=limit)
 
 
+@context.function(idempotent=True)
 def search_accounts(*, email_fragment: str, limit: int = 50) -> list[AccountDTO]:
     return [selectors.to_dto(a) for a in selectors.accounts_search(email_fragment=email_fragment, limit=limit)]
 
 
+@context.function(idempotent=True)
 def count_by_role() -> RoleCounts:
     return selectors.role_counts()
 
 
+@context.function(idempotent=False)
 def change_password(*, user_id: UUID, current_password: str, new_password: str) -> TokenPair:
     return services.password_change(account_id=user_id, current_password=current_password, new_password=new_password)
 
 
+@context.function(idempotent=False)
 def ban(*, user_id: UUID, by: UUID) -> AccountDTO:
     return selectors.to_dto(services.account_ban(account_id=user_id, by=by))
 
 
+@context.function(idempotent=False)
 def unban(*, user_id: UUID, by: UUID) -> AccountDTO:
     return selectors.to_dto(services.account_unban(account_id=user_id, by=by))
 
 
+@context.function(idempotent=True)
 def validate_access_token(*, token: str) -> TokenClaims:
     """What a lifted service asks: is this access token good, and whose is it?"""
     account = tokens.account_for(tokens.parse_access(token))
-    return TokenClaims(user_id=account.pk, role=Role(account.role), is_active=account.is_active)
+    return TokenClaims(
+        user_id=account.pk, role=Role(account.role), is_active=account.is_active, is_staff=account.is_staff
+    )
 
 
+@context.function(idempotent=True)
 def ensure_admin(
     *, email: str, password: str, nombre: str = "Admin", apellido: str = "Conectar"
 ) -> tuple[AccountDTO, bool]:
@@ -66,6 +82,7 @@ def ensure_admin(
     return selectors.to_dto(account), created
 
 
+@context.function(idempotent=True)
 def seed_accounts(*, people: list[NewAccount], password: str) -> list[tuple[AccountDTO, bool]]:
     """Demo and fixture data only: the accounts of `people`, created where missing, all sharing one
     password hashed once (see `services.accounts_seed`). (account, created) per person, in order."""

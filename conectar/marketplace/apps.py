@@ -1,21 +1,27 @@
 from django.apps import AppConfig
 
+from conectar.payments import contracts as payments
+from conectar.platform.eventbus.subscriptions import Listening
+
 
 class MarketplaceConfig(AppConfig):
     name = "conectar.marketplace"
     label = "marketplace"
     verbose_name = "Marketplace"
     default_auto_field = "django.db.models.BigAutoField"
+    # What this context listens to: plain data, read by publishers in other processes too.
+    listens = Listening(
+        handlers="conectar.marketplace.handlers",
+        events={
+            payments.PaymentConfirmed: "on_payment_confirmed",
+            payments.PaymentFailed: "on_payment_failed",
+            payments.ChargebackOpened: "on_chargeback_opened",
+            payments.Refunded: "on_refunded",
+        },
+    )
 
     def ready(self):
-        from conectar.marketplace import handlers, tasks  # noqa: F401 - tasks register with Celery
-        from conectar.payments import contracts as payments
-        from conectar.platform.events import subscribe
+        from conectar.marketplace import tasks  # noqa: F401 - tasks register with Celery
+        from conectar.platform.events import listen
 
-        for event, handler in [
-            (payments.PaymentConfirmed, handlers.on_payment_confirmed),
-            (payments.PaymentFailed, handlers.on_payment_failed),
-            (payments.ChargebackOpened, handlers.on_chargeback_opened),
-            (payments.Refunded, handlers.on_refunded),
-        ]:
-            subscribe(event, handler, context=self.label)
+        listen(self.listens, context=self.label)

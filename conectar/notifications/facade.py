@@ -16,12 +16,17 @@ from conectar.notifications.contracts import (
     NotificationDTO,
     UnknownRecipient,
 )
-from conectar.notifications.models import Notification
-from conectar.notifications.services import dispatch
+from conectar.platform.lifting.facades import Facade
+
+context = Facade("notifications")
+if context.runs_here:  # the internals exist only where notifications runs
+    from conectar.notifications.models import Notification
+    from conectar.notifications.services import dispatch
 
 INTERNAL_EVENT_TYPE = "notifications.internal_request"
 
 
+@context.function(idempotent=False)
 def notify(
     *,
     user_id: UUID,
@@ -43,6 +48,7 @@ def notify(
     return _dto(notification)
 
 
+@context.function(idempotent=False)
 def send_raw(
     *,
     channel: Channel,

@@ -1,20 +1,25 @@
 from django.apps import AppConfig
 
+from conectar.marketplace import contracts as marketplace
+from conectar.platform.eventbus.subscriptions import Listening
+
 
 class PaymentsConfig(AppConfig):
     name = "conectar.payments"
     label = "payments"
     verbose_name = "Payments"
     default_auto_field = "django.db.models.BigAutoField"
+    # What this context listens to: plain data, read by publishers in other processes too.
+    listens = Listening(
+        handlers="conectar.payments.handlers",
+        events={
+            marketplace.WorkCompleted: "on_work_completed",
+            marketplace.WorkCancelled: "on_work_cancelled",
+            marketplace.DisputeResolved: "on_dispute_resolved",
+        },
+    )
 
     def ready(self):
-        from conectar.marketplace import contracts as marketplace
-        from conectar.payments import handlers
-        from conectar.platform.events import subscribe
+        from conectar.platform.events import listen
 
-        for event, handler in [
-            (marketplace.WorkCompleted, handlers.on_work_completed),
-            (marketplace.WorkCancelled, handlers.on_work_cancelled),
-            (marketplace.DisputeResolved, handlers.on_dispute_resolved),
-        ]:
-            subscribe(event, handler, context=self.label)
+        listen(self.listens, context=self.label)

@@ -2,6 +2,6 @@
 `AppConfig.ready()`."""
 
 from conectar.platform.eventbus.publishing import publish
-from conectar.platform.eventbus.subscriptions import subscribe
+from conectar.platform.eventbus.subscriptions import listen, subscribe
 
-__all__ = ["publish", "subscribe"]
+__all__ = ["listen", "publish", "subscribe"]

@@ -32,21 +32,25 @@ def notifications_queue(channel: str) -> str:
     return f"notifications.{channel}"
 
 
-def domain_queues() -> list[str]:
-    """Everything but the notification deliveries."""
+def domain_queues(contexts: tuple[str, ...] | None = None) -> list[str]:
+    """Everything but the notification deliveries, for `contexts` (default: all). A context's service
+    passes its own (`settings.CONTEXTS_HERE`): its worker takes no other context's work."""
+    contexts = tuple(CONTEXT_DATABASES) if contexts is None else contexts
     return [
-        *(events_queue(c) for c in CONTEXT_DATABASES),
-        *(eventbus_queue(a) for a in CONTEXT_DATABASES.values()),
+        *(events_queue(c) for c in contexts),
+        *(eventbus_queue(CONTEXT_DATABASES[c]) for c in contexts),
         DEFAULT_QUEUE,
     ]
 
 
-def delivery_queues() -> list[str]:
+def delivery_queues(contexts: tuple[str, ...] | None = None) -> list[str]:
+    if contexts is not None and "notifications" not in contexts:
+        return []
     return [notifications_queue(channel) for channel in NOTIFICATION_CHANNELS]
 
 
-def all_queues() -> list[str]:
-    return [*domain_queues(), *delivery_queues()]
+def all_queues(contexts: tuple[str, ...] | None = None) -> list[str]:
+    return [*domain_queues(contexts), *delivery_queues(contexts)]
 
 
 def route(name, args, kwargs, options, task=None, **kw):

@@ -32,6 +32,7 @@ import redis
 import structlog
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from conectar.shared.errors import NotAuthenticated, ServiceUnavailable
 
@@ -79,6 +80,15 @@ def _parse(entries: tuple[str, ...]) -> tuple[dict[str, bytes], tuple[tuple[str,
 
 def _keys() -> tuple[dict[str, bytes], tuple[tuple[str, bytes], ...]]:
     return _parse(tuple(settings.INTERNAL_SERVICE_KEYS))
+
+
+def own_service_credentials() -> tuple[str, str]:
+    """This process's name and key, for signing its calls to other services (remote facades)."""
+    name = settings.SERVICE_NAME
+    key = _keys()[0].get(name)
+    if key is None:
+        raise ImproperlyConfigured(f"INTERNAL_SERVICE_KEYS has no key for this service ({name}:<key>)")
+    return name, key.decode()
 
 
 def key_owner(presented: str | None) -> str | None:

@@ -17,16 +17,13 @@ importable by a lifted service without Django.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import types
-import typing
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, ClassVar
 
 from conectar.shared.clock import utcnow
+from conectar.shared.codec import decode, encode, hints_of
 
 _REGISTRY: dict[str, type[DomainEvent]] = {}
 
@@ -72,51 +69,12 @@ def event_class(event_type: str) -> type[DomainEvent]:
 
 def to_payload(event: DomainEvent) -> dict[str, Any]:
     """The event's fields as JSON-safe values (UUID, datetime, Decimal and enums as strings)."""
-    return {f.name: _encode(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return {f.name: encode(getattr(event, f.name)) for f in dataclasses.fields(event)}
 
 
 def from_payload(event_type: str, payload: dict[str, Any]) -> DomainEvent:
     cls = event_class(event_type)
-    hints = typing.get_type_hints(cls)
+    hints = hints_of(cls)
     names = {f.name for f in dataclasses.fields(cls) if f.init}
-    values = {k: _decode(hints[k], v) for k, v in payload.items() if k in names}
+    values = {k: decode(hints[k], v) for k, v in payload.items() if k in names}
     return cls(**values)
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple | frozenset | set):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    return value
-
-
-def _decode(hint: Any, value: Any) -> Any:  # noqa: PLR0911 - one branch per supported type
-    if value is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(inner[0], value) if len(inner) == 1 else value
-    if origin in (list, tuple, frozenset, set):
-        (item,) = typing.get_args(hint)[:1] or (Any,)
-        return origin(_decode(item, v) for v in value)
-    if origin is dict:
-        return dict(value)
-    if hint is uuid.UUID:
-        return uuid.UUID(str(value))
-    if hint is Decimal:
-        return Decimal(str(value))
-    if hint is datetime:
-        return datetime.fromisoformat(value)
-    if hint is date:
-        return date.fromisoformat(value)
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(value)
-    return value

@@ -1,15 +1,18 @@
 from django.apps import AppConfig
 
+from conectar.auth_ctx import contracts as auth
+from conectar.platform.eventbus.subscriptions import Listening
+
 
 class UsersConfig(AppConfig):
     name = "conectar.users"
     label = "users"
     verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"
+    # What this context listens to: plain data, read by publishers in other processes too.
+    listens = Listening(handlers="conectar.users.handlers", events={auth.UserRegistered: "on_user_registered"})
 
     def ready(self):
-        from conectar.auth_ctx.contracts import UserRegistered
-        from conectar.platform.events import subscribe
-        from conectar.users import handlers
+        from conectar.platform.events import listen
 
-        subscribe(UserRegistered, handlers.on_user_registered, context=self.label)
+        listen(self.listens, context=self.label)

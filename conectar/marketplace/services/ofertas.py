@@ -40,7 +40,7 @@ from conectar.payments.contracts import PaymentProviderUnavailable
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
 from conectar.professionals import facade as professionals
-from conectar.shared.errors import Conflict, InvalidInput, NotFound
+from conectar.shared.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from conectar.shared.money import format_money, to_money
 
 DB = alias_for("marketplace")
@@ -214,9 +214,9 @@ def oferta_accept(*, oferta_id: UUID, cliente_id: UUID) -> Acceptance:
         )
     try:
         checkout = checkouts.checkout_open(trabajo, payer_email=payer.email if payer else None)
-    except PaymentProviderUnavailable as exc:
+    except ServiceUnavailable as exc:  # MercadoPago, or the payments service itself, did not answer
         raise PaymentProviderUnavailable(
-            f"Aceptaste la oferta: el trabajo {trabajo.pk} espera el pago, pero MercadoPago no respondió. "
+            f"Aceptaste la oferta: el trabajo {trabajo.pk} espera el pago, pero el pago no respondió. "
             "Probá pagar de nuevo en unos minutos."
         ) from exc
     return Acceptance(oferta, trabajo, checkout.preference_id, checkout.payment_url)

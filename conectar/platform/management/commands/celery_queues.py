@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from conectar.platform.queues import all_queues, delivery_queues, domain_queues
@@ -6,10 +7,10 @@ KINDS = {"domain": domain_queues, "deliveries": delivery_queues, "all": all_queu
 
 
 class Command(BaseCommand):
-    help = "Print the Celery queues of a kind of worker, comma-separated (for `celery worker -Q`)."
+    help = "Print the Celery queues of a kind of worker, for the contexts this process runs (`celery worker -Q`)."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(KINDS), nargs="?", default="all")
 
     def handle(self, *args, kind="all", **options):
-        self.stdout.write(",".join(KINDS[kind]()))
+        self.stdout.write(",".join(KINDS[kind](tuple(settings.CONTEXTS_HERE))))
