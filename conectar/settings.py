@@ -54,6 +54,11 @@ INSTALLED_APPS = [
     "conectar.notifications",
     "conectar.gateway",
 ]
+# Development tooling (MercadoPago sandbox, demo data, simular-pago): production never imports it
+# (tests/devtools/test_production_never_loads_devtools.py); conectar/urls.py mounts its routes.
+DEVTOOLS = CONECTAR_ENV in {"development", "test"}
+if DEVTOOLS:
+    INSTALLED_APPS.append("conectar.devtools")
 
 MIDDLEWARE = [
     "conectar.platform.request_id.RequestIdMiddleware",
@@ -411,7 +416,7 @@ MARKETPLACE = {
 
 # --- Payments: MercadoPago (Checkout Pro into the platform's account), payouts ------------------------
 # The SDK talks to MERCADOPAGO_BASE_URL: api.mercadopago.com in production, the local sandbox
-# (`python -m conectar.payments.sandbox`) in development and tests.
+# (`python -m conectar.devtools.sandbox`) in development and tests.
 MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com").rstrip("/")
 MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
 MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
@@ -422,7 +427,7 @@ MERCADOPAGO_MAX_RETRIES = env.int("MERCADOPAGO_MAX_RETRIES", default=2)
 MERCADOPAGO_RETRY_BACKOFF_SECONDS = env.float("MERCADOPAGO_RETRY_BACKOFF_SECONDS", default=0.25)
 MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.int("MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", default=300)
 MERCADOPAGO_STATEMENT_DESCRIPTOR = env.str("MERCADOPAGO_STATEMENT_DESCRIPTOR", default="CONECTAR")
-# True only where MERCADOPAGO_BASE_URL is the local sandbox: enables /admin/trabajo/{id}/simular-pago.
+# True only where MERCADOPAGO_BASE_URL is the local sandbox: enables devtools' /admin/trabajo/{id}/simular-pago.
 MERCADOPAGO_SANDBOX = env.bool("MERCADOPAGO_SANDBOX", default=False)
 # Where MercadoPago sends webhooks (our public URL) and where the checkout returns the payer.
 PUBLIC_API_URL = env.str("PUBLIC_API_URL", default="http://127.0.0.1:8000").rstrip("/")

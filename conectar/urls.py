@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -15,6 +16,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus; restricted in production
     path("admin/", admin.site.urls),
 ]
+
+if apps.is_installed("conectar.devtools"):  # development and tests only (settings.DEVTOOLS)
+    # Ahead of the gateway, whose proxy may claim a lifted context's prefixes under /api/v1.
+    urlpatterns.insert(1, path("api/v1/", include("conectar.devtools.urls")))
 
 if settings.STORAGE_BACKEND == "filesystem" and not settings.PRODUCTION:
     # Development serves uploaded public files itself; production puts them behind a web server or S3.

@@ -26,7 +26,8 @@ if [ -z "${MERCADOPAGO_ACCESS_TOKEN:-}" ]; then
   export PUBLIC_API_URL=${PUBLIC_API_URL:-http://127.0.0.1:$PORT}
 fi
 
-# Demo accounts (defaults also in conectar/gateway/demo/credentials.py). The demo data — the
+# Demo accounts (defaults also in conectar/devtools/demo/credentials.py; seed_demo and seed_demo_deals
+# are development tools, there with CONECTAR_ENV=development). The demo data — the
 # cliente, the professional, 200 approved professionals around Buenos Aires, Córdoba and Rosario
 # and 4 waiting in the KYC queue — is loaded once (a re-run creates nothing); DEMO_DATA=0 skips it.
 export ADMIN_EMAIL=${ADMIN_EMAIL:-admin@conectar.local}
@@ -48,7 +49,7 @@ fi
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
 if [ "${MERCADOPAGO_SANDBOX:-}" = "true" ]; then
-  echo "mercadopago: .venv/bin/python -m conectar.payments.sandbox --host 127.0.0.1 --port $MP_SANDBOX_PORT --webhook-secret $MERCADOPAGO_WEBHOOK_SECRET" >> "$procfile"
+  echo "mercadopago: .venv/bin/python -m conectar.devtools.sandbox --host 127.0.0.1 --port $MP_SANDBOX_PORT --webhook-secret $MERCADOPAGO_WEBHOOK_SECRET" >> "$procfile"
   payments="MercadoPago sandbox  http://127.0.0.1:$MP_SANDBOX_PORT/   (checkout pages; staff may also use /admin/trabajo/{id}/simular-pago)"
 else
   payments="MercadoPago          $MERCADOPAGO_BASE_URL (real credentials from the environment)"

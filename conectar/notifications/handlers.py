@@ -41,6 +41,7 @@ from conectar.payments.contracts import (
     ChargebackOpened,
     PaymentConfirmed,
     PaymentFailed,
+    PaymentFailureReason,
     PayoutCompleted,
     PayoutFailed,
     Refunded,
@@ -49,15 +50,15 @@ from conectar.professionals.contracts import KYCApproved, KYCRejected, LevelChan
 from conectar.shared.events import DomainEvent
 
 _NIVELES = list(Nivel)
-# What MercadoPago's most common rejections mean, for the payer.
+# What each reason payments gives for a failed payment means, for the payer.
 _PAYMENT_DETAIL = {
-    "cc_rejected_insufficient_amount": "fondos insuficientes",
-    "cc_rejected_bad_filled_security_code": "código de seguridad incorrecto",
-    "cc_rejected_bad_filled_date": "fecha de vencimiento incorrecta",
-    "cc_rejected_bad_filled_other": "algún dato de la tarjeta es incorrecto",
-    "cc_rejected_call_for_authorize": "tu banco pide que autorices el pago",
-    "cc_rejected_card_disabled": "la tarjeta no está habilitada",
-    "cc_rejected_high_risk": "el pago fue rechazado por seguridad",
+    PaymentFailureReason.INSUFFICIENT_FUNDS: "fondos insuficientes",
+    PaymentFailureReason.BAD_SECURITY_CODE: "código de seguridad incorrecto",
+    PaymentFailureReason.BAD_EXPIRY_DATE: "fecha de vencimiento incorrecta",
+    PaymentFailureReason.BAD_CARD_DATA: "algún dato de la tarjeta es incorrecto",
+    PaymentFailureReason.NEEDS_AUTHORIZATION: "tu banco pide que autorices el pago",
+    PaymentFailureReason.CARD_DISABLED: "la tarjeta no está habilitada",
+    PaymentFailureReason.HIGH_RISK: "el pago fue rechazado por seguridad",
 }
 
 
@@ -301,7 +302,7 @@ def on_payment_confirmed(event: PaymentConfirmed) -> None:
 
 def on_payment_failed(event: PaymentFailed) -> None:
     names = display_names([event.cliente_id, event.profesional_id])
-    data = {**_work_data(event, names, cliente=True), "detalle": _PAYMENT_DETAIL.get(event.status_detail, "")}
+    data = {**_work_data(event, names, cliente=True), "detalle": _PAYMENT_DETAIL.get(event.reason, "")}
     _notify(event, Intent(event.cliente_id, "pago_fallido", data))
 
 

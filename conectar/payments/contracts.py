@@ -124,9 +124,31 @@ class PaymentConfirmed(DomainEvent):
     mercadopago_payment_id: str
 
 
+class PaymentFailureReason(enum.StrEnum):
+    """Why a payer's attempt failed, in the domain's words: payments translates its provider's
+    codes (MercadoPago's `cc_rejected_*` status details) into these, so no subscriber knows them."""
+
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    BAD_SECURITY_CODE = "bad_security_code"
+    BAD_EXPIRY_DATE = "bad_expiry_date"
+    BAD_CARD_DATA = "bad_card_data"
+    NEEDS_AUTHORIZATION = "needs_authorization"  # the payer's bank asks them to authorise it
+    CARD_DISABLED = "card_disabled"
+    HIGH_RISK = "high_risk"  # refused by the provider's fraud checks
+    CANCELLED = "cancelled"  # the attempt was cancelled or expired, nothing was charged
+    OTHER = "other"  # a rejection with no more specific reason (or one we do not know yet)
+
+
 @dataclass(frozen=True, kw_only=True)
 class PaymentFailed(DomainEvent):
-    """The payer's attempt was rejected or cancelled; the trabajo stays payable."""
+    """The payer's attempt was rejected or cancelled; the trabajo stays payable. `reason` says why,
+    in domain terms (PaymentFailureReason).
+
+    Still version 1, changed compatibly (expand, then contract): `reason` was added with a default,
+    so an envelope published before it existed still decodes and is handled (as OTHER: the payer is
+    told without the detail). `status_detail` — the provider's raw code it used to carry — is no
+    longer filled (always ""); it stays in the shape only so that a subscriber still running the
+    previous code decodes new envelopes, and goes when none does. Subscribers read `reason` only."""
 
     name: ClassVar[str] = "payments.payment_failed"
     payment_id: UUID
@@ -135,7 +157,8 @@ class PaymentFailed(DomainEvent):
     profesional_id: UUID
     mercadopago_payment_id: str
     status: str
-    status_detail: str
+    reason: PaymentFailureReason = PaymentFailureReason.OTHER
+    status_detail: str = ""  # deprecated, always "": see the docstring
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,17 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-import structlog
-from django.conf import settings
-
 from conectar.payments.contracts import CheckoutDTO, FinancialsDTO, PaymentStatus, PaymentSummaryDTO
-from conectar.payments.sandbox.control import SandboxControl, SandboxError
 from conectar.payments.selectors import ledger as ledger_selectors
 from conectar.payments.selectors import payments as payment_selectors
 from conectar.payments.services import checkout
-from conectar.shared.errors import Conflict, NotFound
-
-log = structlog.get_logger(__name__)
 
 
 def checkout_create(
@@ -58,24 +51,6 @@ def payment_summary(*, trabajo_id: UUID) -> PaymentSummaryDTO | None:
         mercadopago_payment_id=payment.mercadopago_payment_id or None,
         amount=payment.amount,
     )
-
-
-def simulate_payment(*, trabajo_id: UUID) -> None:
-    """Staff demo tool: approve the trabajo's checkout in the local MercadoPago sandbox, as a payer
-    would on its page; the sandbox then sends the signed webhook like MercadoPago. Outside the
-    sandbox (production settings) this does not exist: NotFound."""
-    if not settings.MERCADOPAGO_SANDBOX:
-        raise NotFound
-    payment = payment_selectors.payment_for_trabajo(trabajo_id)
-    if payment is None:
-        raise NotFound("Este trabajo no tiene un pago.")
-    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.REJECTED):
-        raise Conflict("El pago de este trabajo ya no está pendiente.", code="payment_not_pending")
-    try:
-        SandboxControl(settings.MERCADOPAGO_BASE_URL).pay(payment.preference_id, status="approved", wait=False)
-    except (SandboxError, OSError) as exc:
-        log.warning("payments.simulate_failed", trabajo_id=str(trabajo_id), error=str(exc))
-        raise Conflict("El sandbox de MercadoPago no aceptó el pago simulado.", code="sandbox_refused") from exc
 
 
 def financials() -> FinancialsDTO:

@@ -167,7 +167,7 @@ def start() -> ChaosSystem:
     try:
         sandbox = Process(
             "chaos-sandbox",
-            [str(BIN / "python"), "-m", "conectar.payments.sandbox", "--port", "0", "--webhook-secret", WEBHOOK_SECRET],
+            [str(BIN / "python"), "-m", "conectar.devtools.sandbox", "--port", "0", "--webhook-secret", WEBHOOK_SECRET],
             {**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         found = sandbox.wait_for(lambda: _sandbox_url(sandbox), what="the MercadoPago sandbox listening")

@@ -10,13 +10,13 @@ from collections import Counter
 
 from PIL import Image
 
-from conectar.gateway.demo import images
-from conectar.gateway.demo.catalogue import CITIES, COVERAGE_KM
-from conectar.gateway.demo.plan import JITTER_KM, approved_professionals, pending_professionals
+from conectar.devtools.demo import images
+from conectar.devtools.demo.catalogue import CITIES, COVERAGE_KM
+from conectar.devtools.demo.plan import JITTER_KM, approved_professionals, pending_professionals
 from conectar.professionals.payout import normalize_payout_account
 
 PLAN_DIGEST = (
-    "import hashlib; from conectar.gateway.demo.plan import approved_professionals as a;"
+    "import hashlib; from conectar.devtools.demo.plan import approved_professionals as a;"
     "print(hashlib.sha256(repr(a(200)).encode()).hexdigest())"
 )
 

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from conectar.auth_ctx import facade as accounts
-from conectar.gateway.demo.catalogue import CITIES
-from conectar.gateway.demo.credentials import APPROVED_EMAIL, DEFAULTS, PENDING_EMAIL, Credentials
-from conectar.gateway.demo.plan import (
+from conectar.devtools.demo.catalogue import CITIES
+from conectar.devtools.demo.credentials import APPROVED_EMAIL, DEFAULTS, PENDING_EMAIL, Credentials
+from conectar.devtools.demo.plan import (
     DEFAULT_APPROVED,
     DEFAULT_PENDING,
     approved_professionals,

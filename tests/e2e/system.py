@@ -226,7 +226,7 @@ def start() -> System:
     try:
         sandbox = Process(
             "sandbox",
-            [sys.executable, "-m", "conectar.payments.sandbox", "--port", "0", "--webhook-secret", WEBHOOK_SECRET],
+            [sys.executable, "-m", "conectar.devtools.sandbox", "--port", "0", "--webhook-secret", WEBHOOK_SECRET],
             {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
         )
         processes["sandbox"] = sandbox

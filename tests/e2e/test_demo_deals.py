@@ -12,9 +12,9 @@ import pytest
 
 import conectar.settings as product_settings
 from conectar.auth_ctx import facade as accounts
-from conectar.gateway.demo.credentials import Credentials
-from conectar.gateway.demo.deals import seed_demo_deals
-from conectar.gateway.demo.seed import seed_demo
+from conectar.devtools.demo.credentials import Credentials
+from conectar.devtools.demo.deals import seed_demo_deals
+from conectar.devtools.demo.seed import seed_demo
 from conectar.marketplace import facade as marketplace
 from conectar.professionals import facade as professionals
 from tests.e2e import system

@@ -14,7 +14,7 @@ from django.db import connections
 
 from conectar.marketplace.models import Oferta, Trabajo
 from conectar.payments import facade as payments
-from conectar.payments.mercadopago.client import reset_breaker
+from conectar.platform import breakers
 from tests.marketplace.deals import new_deal, offer
 from tests.marketplace.helpers import JSON
 from tests.payments.helpers import apply_mercadopago
@@ -60,7 +60,7 @@ def test_mercadopago_down_at_accept_leaves_a_payable_trabajo_and_no_orphan_payme
 
     # MercadoPago answers again: the client pays from the trabajo.
     mp_sandbox.reset()
-    reset_breaker()
+    breakers.reset_all()  # MercadoPago's among them (payments' own reset is its internal)
     settings.MERCADOPAGO_TIMEOUT_SECONDS = 8
     created = pay_create(client, deal.cliente, trabajo.pk)
     assert created.status_code == 200, created.content
@@ -113,7 +113,7 @@ def test_a_double_click_on_the_first_checkout_makes_one_payment(client, mp_sandb
     assert accept(client, deal, oferta_id).status_code == 503
     trabajo = Trabajo.objects.get(oferta_id=oferta_id)
     mp_sandbox.reset()
-    reset_breaker()
+    breakers.reset_all()  # MercadoPago's among them (payments' own reset is its internal)
 
     responses = run_concurrently(lambda: pay_create(client, deal.cliente, trabajo.pk), times=3)
 

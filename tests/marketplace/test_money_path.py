@@ -11,8 +11,6 @@ import pytest
 
 from conectar.marketplace.models import Trabajo
 from conectar.payments.contracts import payout_id_for, refund_id_for
-from conectar.payments.models import Payout, Refund
-from conectar.payments.services.ledger import escrow_balance
 from tests.marketplace.deals import new_deal, offer
 from tests.marketplace.helpers import JSON, send
 from tests.payments.helpers import assert_ledger_sound, payments_worker  # noqa: F401 - fixture
@@ -29,13 +27,30 @@ def state_of(trabajo_id: str) -> str:
     return Trabajo.objects.get(pk=trabajo_id).estado
 
 
+def money_of(client, trabajo_id: str, who) -> dict:
+    """The trabajo's payment as payments answers it over HTTP (escrow balance, refunds, payout):
+    payments is another context, so this test reads it as the frontend does."""
+    payment_id = Trabajo.objects.get(pk=trabajo_id).payment_id
+    response = client.get(f"/api/v1/payment/status/{payment_id}", headers=who.headers)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def escrow_of(client, trabajo_id: str, who) -> Decimal:
+    return Decimal(money_of(client, trabajo_id, who)["escrow_balance"])
+
+
+def completed_refund(client, trabajo_id: str, who) -> dict | None:
+    return next((r for r in money_of(client, trabajo_id, who)["refunds"] if r["status"] == "completed"), None)
+
+
 def paid_trabajo(client, mp_sandbox, deal, precio="20000.00") -> str:
     """Offer, accept and pay as the people would; returns the trabajo id once it is in escrow."""
     oferta_id = offer(client, deal, precio=precio).json()["id"]
     accepted = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers).json()
     mp_sandbox.pay(accepted["payment_preference_id"], status="approved")
     wait_until(lambda: state_of(accepted["trabajo_id"]) == "PAGADO_EN_ESCROW", message="the payment confirmed")
-    assert escrow_balance(accepted["trabajo_id"]) == Decimal(precio)
+    assert escrow_of(client, accepted["trabajo_id"], deal.cliente) == Decimal(precio)
     return accepted["trabajo_id"]
 
 
@@ -49,9 +64,10 @@ def test_pay_deliver_finalize_releases_to_the_professional(client, mp_sandbox):
     done = client.post(f"/api/v1/cliente/trabajo/{trabajo_id}/finalizar", headers=deal.cliente.headers).json()
     assert done["payout_id"] == str(payout_id_for(Trabajo.objects.get(pk=trabajo_id).pk))
     trabajo = Trabajo.objects.get(pk=trabajo_id)
-    payout = wait_until(lambda: Payout.objects.filter(pk=done["payout_id"]).first(), message="the payout")
-    assert payout.amount == trabajo.monto_liberado == Decimal("20000.00") - trabajo.comision_plataforma
-    wait_until(lambda: escrow_balance(trabajo_id) == 0, message="the escrow emptied")
+    payout = wait_until(lambda: money_of(client, trabajo_id, deal.pro)["payout"], message="the payout")
+    assert payout["payout_id"] == done["payout_id"]
+    assert Decimal(payout["amount"]) == trabajo.monto_liberado == Decimal("20000.00") - trabajo.comision_plataforma
+    wait_until(lambda: escrow_of(client, trabajo_id, deal.pro) == 0, message="the escrow emptied")
     assert_ledger_sound()
 
 
@@ -66,14 +82,12 @@ def test_cancelling_a_paid_trabajo_refunds_it_once_at_mercadopago(client, mp_san
     )
     assert response.status_code == 200
     assert response.json()["refund_id"] == str(refund_id_for(Trabajo.objects.get(pk=trabajo_id).pk))
-    refund = wait_until(
-        lambda: Refund.objects.filter(trabajo_id=trabajo_id, status="completed").first(), message="the refund"
-    )
-    assert refund.amount == Decimal("8000.00")
+    refund = wait_until(lambda: completed_refund(client, trabajo_id, deal.cliente), message="the refund")
+    assert Decimal(refund["amount"]) == Decimal("8000.00")
     mp_payment_id = Trabajo.objects.get(pk=trabajo_id).mercadopago_payment_id
     refunds = mp_sandbox.refunds(mp_payment_id)
     assert [Decimal(str(r["amount"])) for r in refunds] == [Decimal("8000.00")]
-    assert escrow_balance(trabajo_id) == 0
+    assert escrow_of(client, trabajo_id, deal.cliente) == 0
     assert state_of(trabajo_id) == "CANCELADO_REEMBOLSADO"
     assert_ledger_sound()
 
@@ -97,13 +111,11 @@ def test_a_dispute_split_refunds_part_and_pays_out_the_rest(client, mp_sandbox, 
     )
     assert resolved.status_code == 200
     trabajo = Trabajo.objects.get(pk=trabajo_id)
-    refund = wait_until(
-        lambda: Refund.objects.filter(trabajo_id=trabajo_id, status="completed").first(), message="the refund"
-    )
-    payout = wait_until(lambda: Payout.objects.filter(trabajo_id=trabajo_id).first(), message="the payout")
-    assert (refund.amount, payout.amount) == (Decimal("4000.00"), trabajo.monto_liberado)
+    refund = wait_until(lambda: completed_refund(client, trabajo_id, staff), message="the refund")
+    payout = wait_until(lambda: money_of(client, trabajo_id, staff)["payout"], message="the payout")
+    assert (Decimal(refund["amount"]), Decimal(payout["amount"])) == (Decimal("4000.00"), trabajo.monto_liberado)
     assert trabajo.comision_plataforma == Decimal("6000.00") * trabajo.tasa_comision
-    wait_until(lambda: escrow_balance(trabajo_id) == 0, message="the escrow emptied")
+    wait_until(lambda: escrow_of(client, trabajo_id, staff) == 0, message="the escrow emptied")
     assert [Decimal(str(r["amount"])) for r in mp_sandbox.refunds(trabajo.mercadopago_payment_id)] == [
         Decimal("4000.00")
     ]

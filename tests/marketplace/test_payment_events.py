@@ -11,7 +11,13 @@ from django.db import transaction
 
 from conectar.marketplace.contracts import EstadoEscrow
 from conectar.marketplace.models import Message, Trabajo
-from conectar.payments.contracts import ChargebackOpened, PaymentConfirmed, PaymentFailed, Refunded
+from conectar.payments.contracts import (
+    ChargebackOpened,
+    PaymentConfirmed,
+    PaymentFailed,
+    PaymentFailureReason,
+    Refunded,
+)
 from conectar.platform.events import publish
 from tests.marketplace.deals import new_deal, trabajo_in
 from tests.marketplace.helpers import send
@@ -82,7 +88,7 @@ def test_a_failed_payment_leaves_the_trabajo_payable_and_says_so(client):
             payment_id=uuid.uuid4(),
             mercadopago_payment_id="1",
             status="rejected",
-            status_detail="cc_rejected_insufficient_amount",
+            reason=PaymentFailureReason.INSUFFICIENT_FUNDS,
         )
     )
     assert estado(trabajo) == E.PENDIENTE_PAGO

@@ -41,18 +41,6 @@ def test_the_admin_api_lists_trabajos_by_state_for_staff_only(client, django_use
     assert client.get(f"/api/v1/trabajo/{paid.pk}", headers=admin.headers).status_code == 200
 
 
-def test_simular_pago_is_not_found_unless_the_provider_is_the_sandbox(client, django_user_model, settings):
-    settings.MERCADOPAGO_SANDBOX = False
-    deal = new_deal(client)
-    trabajo = trabajo_in(deal, E.PENDIENTE_PAGO)
-    admin = admin_session(client, django_user_model)
-    response = client.post(f"/api/v1/admin/trabajo/{trabajo.pk}/simular-pago", headers=admin.headers)
-    assert response.status_code == 404
-    assert (
-        client.post(f"/api/v1/admin/trabajo/{trabajo.pk}/simular-pago", headers=deal.cliente.headers).status_code == 403
-    )
-
-
 def test_admin_pages_show_trabajos_disputes_ofertas_and_reviews_read_only(client, staff):
     deal = new_deal(client)
     offer(client, deal)

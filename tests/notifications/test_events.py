@@ -10,6 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from django.db import transaction
 
 from conectar.auth_ctx.contracts import PasswordChanged, PasswordResetRequested
 from conectar.marketplace.contracts import (
@@ -36,10 +37,16 @@ from conectar.payments.contracts import (
     ChargebackOpened,
     PaymentConfirmed,
     PaymentFailed,
+    PaymentFailureReason,
     PayoutCompleted,
     PayoutFailed,
     Refunded,
 )
+from conectar.platform.databases import alias_for
+from conectar.platform.eventbus.delivery import handle_once
+from conectar.platform.eventbus.models import OutboxEvent
+from conectar.platform.eventbus.subscriptions import subscriptions_for
+from conectar.platform.events import publish
 from conectar.professionals.contracts import KYCApproved, KYCRejected, LevelChanged, Nivel
 from conectar.shared.clock import utcnow
 from tests.notifications.conftest import STAFF_EMAIL
@@ -148,7 +155,7 @@ CASES = {
             **_work(p),
             mercadopago_payment_id="123",
             status="rejected",
-            status_detail="cc_rejected_insufficient_amount",
+            reason=PaymentFailureReason.INSUFFICIENT_FUNDS,
         ),
         [("cliente", "pago_fallido", "no se completó")],
     ),
@@ -341,3 +348,33 @@ def test_chargebacks_and_failed_payouts_alert_staff(pair, providers):
         "[ConectarProfesionales] Falló el pago de $ 12.750,00 a un profesional",
     ]
     assert Notification.objects.filter(user_id=pair.pro, template="pago_demorado").exists()
+
+
+def _payment_failed(p: Pair, **fields) -> PaymentFailed:
+    return PaymentFailed(payment_id=uuid.uuid4(), **_work(p), mercadopago_payment_id="123", status="rejected", **fields)
+
+
+def _detalle_told(pair: Pair) -> str:
+    [notification] = Notification.objects.filter(user_id=pair.cliente, template="pago_fallido")
+    return notification.data["detalle"]
+
+
+def test_a_failed_payment_tells_the_payer_why_in_the_domains_words(pair, providers):
+    publish_event(_payment_failed(pair, reason=PaymentFailureReason.INSUFFICIENT_FUNDS))
+    assert _detalle_told(pair) == "fondos insuficientes"
+
+
+def test_an_envelope_published_before_reason_existed_is_still_handled(pair, providers):
+    """PaymentFailed v1 as the previous code published it: MercadoPago's status_detail and no
+    `reason`. It decodes (reason OTHER) and the payer is told, without the detail."""
+    event = _payment_failed(pair)
+    alias = alias_for("payments")
+    with transaction.atomic(using=alias):
+        publish(event)
+    row = OutboxEvent.objects.using(alias).get(event_id=event.event_id)
+    old = {k: v for k, v in row.envelope["payload"].items() if k != "reason"}
+    envelope = {**row.envelope, "payload": {**old, "status_detail": "cc_rejected_insufficient_amount"}}
+    for sub in subscriptions_for(row.event_type):
+        if sub.context == "notifications":
+            handle_once(sub, envelope)
+    assert _detalle_told(pair) == ""

@@ -209,18 +209,3 @@ def test_payment_summary_tells_the_marketplace_where_the_payment_stands(mp_sandb
     )
     assert pending.payment_url == trabajo.checkout.payment_url
     assert (paid.status, paid.mercadopago_payment_id) == (PaymentStatus.APPROVED, mp_id)
-
-
-def test_staff_can_simulate_the_payment_only_against_the_sandbox(mp_sandbox, settings):
-    trabajo = new_checkout()
-
-    facade.simulate_payment(trabajo_id=trabajo.id)
-
-    [paid] = mp_sandbox.payments(external_reference=str(trabajo.id))
-    assert (paid["status"], paid["preference_id"]) == ("approved", trabajo.checkout.preference_id)
-    settings.MERCADOPAGO_SANDBOX = False
-    with pytest.raises(NotFound):
-        facade.simulate_payment(trabajo_id=trabajo.id)
-    settings.MERCADOPAGO_SANDBOX = True
-    with pytest.raises(NotFound):
-        facade.simulate_payment(trabajo_id=uuid.uuid4())

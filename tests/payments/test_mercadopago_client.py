@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from conectar.payments.contracts import PaymentProviderUnavailable
+from conectar.payments.contracts import PaymentFailureReason, PaymentProviderUnavailable
 from conectar.payments.mercadopago import client as mp
+from conectar.payments.mercadopago.reasons import failure_reason
 from conectar.platform import breakers
 from tests.support.mp_sandbox import header
 from tests.support.waiting import wait_until
@@ -434,3 +435,18 @@ def test_after_the_reset_timeout_one_trial_call_closes_or_reopens_the_circuit(mp
         assert mp.breaker_state() == "closed"
     finally:
         cb.reset_timeout = original_timeout
+
+
+@pytest.mark.parametrize(
+    ("status", "status_detail", "reason"),
+    [
+        ("rejected", "cc_rejected_insufficient_amount", PaymentFailureReason.INSUFFICIENT_FUNDS),
+        ("rejected", "cc_rejected_call_for_authorize", PaymentFailureReason.NEEDS_AUTHORIZATION),
+        ("rejected", "cc_rejected_high_risk", PaymentFailureReason.HIGH_RISK),
+        ("rejected", "cc_rejected_other_reason", PaymentFailureReason.OTHER),
+        ("rejected", "", PaymentFailureReason.OTHER),
+        ("cancelled", "expired", PaymentFailureReason.CANCELLED),
+    ],
+)
+def test_mercadopagos_failure_codes_become_domain_reasons(status, status_detail, reason):
+    assert failure_reason(status, status_detail) is reason

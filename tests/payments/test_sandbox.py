@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+from conectar.devtools.sandbox import SandboxError
 from conectar.payments.mercadopago import client as mp
 from conectar.payments.mercadopago.signatures import StaleWebhook, verify_webhook
-from conectar.payments.sandbox import SandboxError
 from tests.support.mp_sandbox import WEBHOOK_SECRET
 from tests.support.network import unused_port
 from tests.support.waiting import wait_until
@@ -328,7 +328,7 @@ def test_the_sandbox_runs_as_a_command_without_django_settings():
     port = unused_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_settings_module"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "conectar.payments.sandbox", "--port", str(port), "--webhook-secret", "s"],
+        [sys.executable, "-m", "conectar.devtools.sandbox", "--port", str(port), "--webhook-secret", "s"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -292,7 +292,8 @@ def test_a_rejection_is_published_once_and_the_trabajo_stays_payable(mp_sandbox)
     apply_mercadopago(mp_id)
 
     [failed] = published("payments.payment_failed.v1", "payments")
-    assert (failed["status"], failed["status_detail"]) == ("rejected", "cc_rejected_other_reason")
+    # MercadoPago's cc_rejected_other_reason, in the domain's words; its code stays in payments
+    assert (failed["status"], failed["reason"], failed["status_detail"]) == ("rejected", "other", "")
     assert trabajo.payment().status == PaymentStatus.REJECTED
     assert_ledger_sound()
 

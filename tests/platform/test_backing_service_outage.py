@@ -3,9 +3,10 @@ one error body and Retry-After, never a 500, and a refused login changes nothing
 
 import pytest
 
-from conectar.auth_ctx.models import Account
+from conectar.auth_ctx import facade as accounts
 from conectar.platform.counters import window_counter
-from tests.support.accounts import STRONG_PASSWORD, access_token_for, bearer, login
+from tests.support.accounts import STRONG_PASSWORD, bearer, login
+from tests.support.auth_ctx import access_token_for
 from tests.support.network import unused_port
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -51,4 +52,4 @@ def test_an_authenticated_request_while_redis_is_down_is_503(client, account, re
 def test_the_same_requests_succeed_with_redis_up(client, account):
     assert login(client, account.email, STRONG_PASSWORD).status_code == 200
     assert client.get("/api/v1/users/me", headers=bearer(access_token_for(account))).status_code == 200
-    assert Account.objects.get(pk=account.pk).last_login is not None
+    assert accounts.get_account(user_id=account.pk).last_login is not None

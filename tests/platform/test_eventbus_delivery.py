@@ -14,7 +14,7 @@ from conectar.platform.eventbus.publishing import PublishOutsideTransaction, env
 from conectar.platform.eventbus.tasks import deliver_batch
 from conectar.platform.events import publish
 from conectar.platform.queues import all_queues, events_queue
-from tests.support.accounts import access_token_for
+from tests.support.auth_ctx import access_token_for
 from tests.support.concurrency import run_concurrently
 from tests.support.probe import handlers
 from tests.support.probe.contracts import ProbePinged

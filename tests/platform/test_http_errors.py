@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tests.support.accounts import access_token_for
+from tests.support.auth_ctx import access_token_for
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -57,3 +57,13 @@ def test_a_professional_just_created_reports_decimals_not_strings():
     summary = facade.ensure_professional(usuario_id=uuid.uuid4(), nombre="Nadia", apellido="Paz")
     assert isinstance(summary.rating_promedio, Decimal)
     assert summary.rating_promedio == Decimal("0.00")
+
+
+def test_the_shipped_catalogue_is_put_back_when_missing():
+    from conectar.professionals.models import Oficio, ServicioInstant
+
+    ServicioInstant.objects.filter(oficio__nombre="Plomero").delete()
+    Oficio.objects.filter(nombre="Plomero").delete()
+    catalogue = {o.nombre: o for o in facade.ensure_catalogue()}
+    assert len(catalogue["Plomero"].servicio_ids) == 2
+    assert len(facade.ensure_catalogue()) == len(catalogue)

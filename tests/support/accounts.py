@@ -56,10 +56,3 @@ def admin_session(client, django_user_model) -> Session:
     tokens = login(client, email).json()
     admin = django_user_model.objects.get(email=email)
     return Session(str(admin.pk), email, STRONG_PASSWORD, tokens["access_token"], tokens["refresh_token"])
-
-
-def access_token_for(account) -> str:
-    """An access token exactly as the login route issues it (with the account's `rol` and `tv`)."""
-    from conectar.auth_ctx.tokens import issue_pair
-
-    return issue_pair(account).access_token

@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from conectar.devtools.sandbox import MercadoPagoSandbox, SandboxControl
 from conectar.payments.mercadopago.client import reset_breaker
-from conectar.payments.sandbox import MercadoPagoSandbox, SandboxControl
 from tests.support.waiting import wait_until
 
 WEBHOOK_SECRET = "test-webhook-secret"

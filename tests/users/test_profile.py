@@ -6,7 +6,8 @@ from django.test import Client
 
 from conectar.users import services
 from conectar.users.models import Profile
-from tests.support.accounts import access_token_for, bearer, register, signed_up
+from tests.support.accounts import bearer, register, signed_up
+from tests.support.auth_ctx import access_token_for
 from tests.support.events import deliver_outbox
 from tests.support.waiting import wait_until
 

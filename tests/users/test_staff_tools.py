@@ -2,8 +2,10 @@ import pytest
 from django.core.management import call_command
 
 from conectar.platform.eventbus.models import OutboxEvent
-from conectar.professionals.services import kyc
+from conectar.professionals import facade as professionals
+from conectar.professionals.contracts import DocumentUpload
 from tests.support.accounts import STRONG_PASSWORD, admin_session, login, register, signed_up
+from tests.support.files import image_bytes
 from tests.support.professionals import approve, new_professional
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -95,7 +97,9 @@ def test_user_metrics_compose_accounts_and_kyc_states(client, admin):
     register(client, rol="CLIENTE")
     register(client, rol="CLIENTE")
     waiting, approved, _not_submitted = (new_professional(client) for _ in range(3))
-    kyc.kyc_mark_submitted(usuario_id=waiting.session.user_id, documents=2)
+    # professionals is another context: its facade, as the upload route does
+    dni = [DocumentUpload(kind=k, filename=f"{k}.jpg", content=image_bytes()) for k in ("DNI_FRENTE", "DNI_DORSO")]
+    professionals.submit_kyc_documents(usuario_id=waiting.session.user_id, documents=dni)
     approve(approved)
     body = client.get("/api/v1/admin/metrics/users", headers=admin.headers).json()
     assert body == {

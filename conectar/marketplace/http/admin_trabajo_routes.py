@@ -1,5 +1,5 @@
-"""Staff routes for trabajos (API.md: /admin/trabajos, cancel with refund, resolve a dispute, and
-`simular-pago` where the payment provider is the local sandbox)."""
+"""Staff routes for trabajos (API.md: /admin/trabajos, cancel with refund, resolve a dispute).
+`simular-pago` is development tooling: conectar/devtools serves it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from conectar.marketplace.http.deal_bodies import Names, trabajo_body
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import trabajos as trabajo_services
 from conectar.marketplace.workflow import Action
-from conectar.payments import facade as payments
 from conectar.payments.contracts import refund_id_for
 from conectar.platform.auth import RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
@@ -75,17 +74,4 @@ def admin_resolver(request, trabajo_id: UUID, payload: ResolveIn):
         "trabajo": trabajo_body(trabajo, viewer_id=request.auth.user_id),
         "refund_id": str(refund_id_for(trabajo.pk)) if trabajo.monto_reembolsado else None,
         "mensaje": "Disputa resuelta.",
-    }
-
-
-@router.post("/admin/trabajo/{trabajo_id}/simular-pago", response=dict)
-def admin_simular_pago(request, trabajo_id: UUID):
-    """Asks the local MercadoPago sandbox to approve the trabajo's checkout; the sandbox then sends
-    the signed webhook like the real one. Not found anywhere else (production)."""
-    trabajo = trabajo_selectors.trabajo_for(trabajo_id, request.auth.user_id, is_staff=True)
-    payments.simulate_payment(trabajo_id=trabajo.pk)
-    return {  # v1 answered the trabajo (TrabajoRead); its payment confirmation arrives with the webhook
-        **trabajo_body(trabajo, viewer_id=request.auth.user_id),
-        "trabajo_id": str(trabajo.pk),
-        "mensaje": "Pago simulado en el sandbox; el webhook está en camino.",
     }

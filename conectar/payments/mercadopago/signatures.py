@@ -13,7 +13,8 @@ do, and we do here:
   SDK assumes seconds), so it is normalised before comparing with the clock, in both directions
   (stale and from the future).
 
-Standard library + SDK only: the local sandbox signs with `sign_webhook` without Django settings.
+Standard library + SDK only. `sign_webhook` makes the header as MercadoPago does, for tests; the local
+sandbox (conectar/devtools/sandbox) signs with its own copy, being the provider's stand-in.
 """
 
 from __future__ import annotations

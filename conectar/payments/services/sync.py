@@ -41,6 +41,7 @@ from conectar.payments.contracts import (
     refund_id_for,
 )
 from conectar.payments.mercadopago.client import MPPayment
+from conectar.payments.mercadopago.reasons import failure_reason
 from conectar.payments.models import (
     Payment,
     PaymentAlert,
@@ -228,7 +229,7 @@ def _fail(payment: Payment, mp: MPPayment, *, changed: bool) -> str:
             profesional_id=payment.profesional_id,
             mercadopago_payment_id=mp.id,
             status=mp.status,
-            status_detail=mp.status_detail,
+            reason=failure_reason(mp.status, mp.status_detail),  # the provider's code stays here
         )
     )
     return "rechazado"

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the demo data of `make run` (see conectar/gateway/demo)."""
+"""`manage.py seed_demo`: the demo data of `make run` (see conectar/devtools/demo)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from conectar.gateway.demo.credentials import APPROVED_EMAIL, PENDING_EMAIL, Credentials
-from conectar.gateway.demo.plan import DEFAULT_APPROVED, DEFAULT_PENDING
-from conectar.gateway.demo.seed import MissingOficio, SeedReport, seed_demo
+from conectar.devtools.demo.credentials import APPROVED_EMAIL, PENDING_EMAIL, Credentials
+from conectar.devtools.demo.plan import DEFAULT_APPROVED, DEFAULT_PENDING
+from conectar.devtools.demo.seed import MissingOficio, SeedReport, seed_demo
 from conectar.shared.errors import DomainError
 
 PROGRESS_EVERY = 50
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         "Load the demo data, idempotently: the demo admin, cliente and professional, approved professionals "
         "around Buenos Aires, Córdoba and Rosario with portfolios, and a few waiting for KYC review. "
         "Credentials from ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_CLIENTE_EMAIL, DEMO_PROFESIONAL_EMAIL and "
-        "DEMO_PASSWORD (defaults in conectar/gateway/demo/credentials.py); existing accounts keep their password."
+        "DEMO_PASSWORD (defaults in conectar/devtools/demo/credentials.py); existing accounts keep their password."
     )
 
     def add_arguments(self, parser):

@@ -32,8 +32,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from conectar.payments.sandbox import page
-from conectar.payments.sandbox.state import Delivery, SandboxState, dumps
+from conectar.devtools.sandbox import page
+from conectar.devtools.sandbox.state import Delivery, SandboxState, dumps
 
 _MAX_BODY = 1_000_000
 Answer = tuple[int, Any]
@@ -363,7 +363,7 @@ _CONTROL_ROUTES = _routes(
 
 class MercadoPagoSandbox:
     """A local stand-in for MercadoPago's API. `start()` serves in a background thread (tests);
-    `serve_forever()` blocks (`python -m conectar.payments.sandbox`)."""
+    `serve_forever()` blocks (`python -m conectar.devtools.sandbox`)."""
 
     def __init__(
         self,

@@ -8,8 +8,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from conectar.gateway.demo import banking
-from conectar.gateway.demo.catalogue import (
+from conectar.devtools.demo import banking
+from conectar.devtools.demo.catalogue import (
     APELLIDOS,
     BUENOS_AIRES,
     CITY_CYCLE,
@@ -21,7 +21,7 @@ from conectar.gateway.demo.catalogue import (
     City,
     OficioDemo,
 )
-from conectar.gateway.demo.credentials import APPROVED_EMAIL, PENDING_EMAIL
+from conectar.devtools.demo.credentials import APPROVED_EMAIL, PENDING_EMAIL
 
 # A professional lives within JITTER_KM of their barrio's point and covers at least
 # min(COVERAGE_KM) around home, so searching at the barrio's point always finds them.

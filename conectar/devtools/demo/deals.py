@@ -20,10 +20,10 @@ from django.conf import settings
 from django.test import override_settings
 
 from conectar.auth_ctx import facade as accounts
-from conectar.gateway.demo.credentials import Credentials
+from conectar.devtools.demo.credentials import Credentials
+from conectar.devtools.simulated_payment import simulate_payment
 from conectar.marketplace import facade as marketplace
 from conectar.marketplace.contracts import EstadoEscrow
-from conectar.payments import facade as payments
 
 # How long the expiring oferta lives, in hours: a second, then beat's sweep (called here) expires it.
 EXPIRING_HOURS = 0.0003
@@ -92,7 +92,7 @@ def seed_demo_deals(*, credentials: Credentials, timeout: float = 180.0) -> Deal
 
     paid = [plan for plan in trabajos if plan != "sin_pagar"]
     for plan in paid:
-        payments.simulate_payment(trabajo_id=trabajos[plan])  # the payer approves; MercadoPago's webhook follows
+        simulate_payment(trabajo_id=trabajos[plan])  # the payer approves; MercadoPago's webhook follows
     deadline = time.monotonic() + timeout
     for plan in paid:
         _wait_for(trabajos[plan], EstadoEscrow.PAGADO_EN_ESCROW, deadline)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from conectar.payments.mercadopago.signatures import sign_webhook
+from conectar.devtools.sandbox.signing import sign_webhook
 
 AR_TZ = timezone(timedelta(hours=-3))  # MercadoPago Argentina stamps dates in -03:00
 COLLECTOR_ID = 1_234_567_890  # the platform's MercadoPago account in the sandbox

@@ -1,5 +1,5 @@
 """`manage.py seed_demo_deals`: the demo cliente's and professional's chat, ofertas and trabajos in
-every state (conectar/gateway/demo/deals.py). Needs the running system: `make run` starts it once
+every state (conectar/devtools/demo/deals.py). Needs the running system: `make run` starts it once
 the web server answers."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import urllib.request
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from conectar.gateway.demo.credentials import Credentials
-from conectar.gateway.demo.deals import DemoDealsUnavailable, seed_demo_deals
+from conectar.devtools.demo.credentials import Credentials
+from conectar.devtools.demo.deals import DemoDealsUnavailable, seed_demo_deals
 from conectar.shared.errors import DomainError
 
 

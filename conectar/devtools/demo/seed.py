@@ -14,9 +14,9 @@ from uuid import UUID
 
 from conectar.auth_ctx import facade as accounts
 from conectar.auth_ctx.contracts import AccountDTO, NewAccount, Role
-from conectar.gateway.demo import images
-from conectar.gateway.demo.credentials import Credentials
-from conectar.gateway.demo.plan import (
+from conectar.devtools.demo import images
+from conectar.devtools.demo.credentials import Credentials
+from conectar.devtools.demo.plan import (
     CLIENTE_NAME,
     DEFAULT_APPROVED,
     DEFAULT_PENDING,

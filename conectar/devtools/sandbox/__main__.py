@@ -1,4 +1,4 @@
-"""`python -m conectar.payments.sandbox --port 8765 --webhook-secret S [--host 127.0.0.1]`."""
+"""`python -m conectar.devtools.sandbox --port 8765 --webhook-secret S [--host 127.0.0.1]`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import contextlib
 import os
 import sys
 
-from conectar.payments.sandbox.server import MercadoPagoSandbox
+from conectar.devtools.sandbox.server import MercadoPagoSandbox
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conectar.payments.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m conectar.devtools.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from conectar.gateway.demo.catalogue import BANKS, MERCADO_PAGO_CVU_PREFIX
+from conectar.devtools.demo.catalogue import BANKS, MERCADO_PAGO_CVU_PREFIX
 
 _BLOCK1_WEIGHTS = (7, 1, 3, 9, 7, 1, 3)
 _BLOCK2_WEIGHTS = (3, 9, 7, 1, 3, 9, 7, 1, 3, 9, 7, 1, 3)
