@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from conectar.platform.databases import CONTEXT_DATABASES, database_settings
 from conectar.platform.queues import eventbus_queue
+from conectar.platform.topology import development_service_keys, topology_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -21,6 +22,12 @@ if CONECTAR_ENV not in {"production", "development", "test"}:
     raise ImproperlyConfigured("CONECTAR_ENV must be production, development or test")
 PRODUCTION = CONECTAR_ENV == "production"
 
+# --- Topology: which contexts run here, where the others answer (platform/topology.py) ------------
+TOPOLOGY = topology_from(env.ENVIRON)
+CONECTAR_SERVICE = TOPOLOGY.service  # "" = the gateway process (the monolith when nothing is lifted)
+CONTEXTS_HERE = TOPOLOGY.here
+REMOTE_CONTEXTS = TOPOLOGY.remote  # context -> base URL of the process serving it
+
 DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: production refuses to start without it
@@ -28,17 +35,13 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-never-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 
-INSTALLED_APPS = [
+_FRAMEWORK_APPS = [
     "daphne",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ninja",
@@ -46,20 +49,37 @@ INSTALLED_APPS = [
     "channels",
     "conectar.platform",
     "conectar.platform.eventbus",
-    "conectar.auth_ctx",
-    "conectar.users",
-    "conectar.professionals",
-    "conectar.marketplace",
-    "conectar.payments",
-    "conectar.notifications",
-    "conectar.gateway",
 ]
+_CONTEXT_APPS = [f"conectar.{ctx}" for ctx in CONTEXTS_HERE]
+if TOPOLOGY.is_gateway:
+    # The gateway process: staff's admin and sessions, the token blacklist of auth_ctx, and every
+    # context it runs (all of them in the monolith).
+    INSTALLED_APPS = [
+        *_FRAMEWORK_APPS[:1],
+        "django.contrib.admin",
+        *_FRAMEWORK_APPS[1:3],
+        "django.contrib.sessions",
+        "django.contrib.messages",
+        *_FRAMEWORK_APPS[3:],
+        "rest_framework_simplejwt.token_blacklist",
+        *_CONTEXT_APPS,
+        "conectar.gateway",
+    ]
+else:
+    # A context's own service: that context and the platform. No admin, no sessions: staff work
+    # in the gateway's admin; people reach this service only through the gateway's routes.
+    INSTALLED_APPS = [*_FRAMEWORK_APPS, *_CONTEXT_APPS]
 # Development tooling (MercadoPago sandbox, demo data, simular-pago): production never imports it
 # (tests/devtools/test_production_never_loads_devtools.py); conectar/urls.py mounts its routes.
-DEVTOOLS = CONECTAR_ENV in {"development", "test"}
+DEVTOOLS = CONECTAR_ENV in {"development", "test"} and TOPOLOGY.is_gateway
 if DEVTOOLS:
     INSTALLED_APPS.append("conectar.devtools")
 
+_SESSION_MIDDLEWARE = {  # staff's admin (sessions, login, messages) lives in the gateway process only
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+}
 MIDDLEWARE = [
     "conectar.platform.request_id.RequestIdMiddleware",
     "conectar.platform.metrics.middleware.MetricsMiddleware",  # times everything below, by route
@@ -79,6 +99,9 @@ MIDDLEWARE = [
     "conectar.platform.http_errors.ApiErrorBodyMiddleware",
 ]
 
+if not TOPOLOGY.is_gateway:
+    MIDDLEWARE = [m for m in MIDDLEWARE if m not in _SESSION_MIDDLEWARE]
+
 # Debian 12 ships GDAL 3.6; we only ever build points from validated floats, never parse
 # untrusted spatial references, so GDAL's file/network access guard (3.9+) is not needed.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -86,7 +109,9 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 ROOT_URLCONF = "conectar.urls"
 WSGI_APPLICATION = "conectar.wsgi.application"
 ASGI_APPLICATION = "conectar.asgi.application"
-AUTH_USER_MODEL = "auth_ctx.Account"
+# The account model lives in auth_ctx; a service that does not run it keeps Django's placeholder
+# (no table, never used: its routes authenticate people through the accounts facade).
+AUTH_USER_MODEL = "auth_ctx.Account" if "auth_ctx" in CONTEXTS_HERE else "auth.User"
 
 TEMPLATES = [
     {
@@ -113,6 +138,11 @@ DATABASES = database_settings(
     pool_size=env.int("DB_POOL_SIZE", default=1),
     pool_timeout=env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
 )
+if not TOPOLOGY.is_gateway:
+    # A context's service opens its own database and no other: another context's alias does not
+    # exist here. Django insists on a `default`; unless it is this context's, it is the dummy one.
+    DATABASES = {alias: DATABASES[alias] for alias in (CONTEXT_DATABASES[c] for c in CONTEXTS_HERE)}
+    DATABASES.setdefault("default", {"ENGINE": "django.db.backends.dummy"})
 DATABASE_ROUTERS = ["conectar.platform.databases.ContextRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -194,7 +224,12 @@ EVENTBUS = {
 
 # --- HTTP: DRF, Ninja, limits ---------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["conectar.auth_ctx.http.authentication.AccountTokenAuthentication"],
+    # Where auth_ctx runs it checks tokens itself; elsewhere its facade answers (platform/remote_token).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "conectar.auth_ctx.http.authentication.AccountTokenAuthentication"
+        if "auth_ctx" in CONTEXTS_HERE
+        else "conectar.platform.remote_token.RemoteAccessTokenAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -225,6 +260,8 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
 }
+# For a service without auth_ctx: the accounts facade function that checks an access token.
+ACCESS_TOKEN_VALIDATOR = "conectar.auth_ctx.facade.validate_access_token"  # noqa: S105 - a dotted path
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=60 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
@@ -318,6 +355,19 @@ CIRCUIT_BREAKERS["ratelimit"] = {
 # ("marketplace:…,payments:…"; a bare "key" still works as an unnamed caller), presented in
 # X-Service-Key / X-API-Key or as an HMAC signature whose timestamp may be this far from our clock.
 INTERNAL_SERVICE_KEYS = env.list("INTERNAL_SERVICE_KEYS", default=[])
+SERVICE_NAME = CONECTAR_SERVICE or "gateway"  # how this process signs its calls to the others
+if REMOTE_CONTEXTS and not PRODUCTION and not any(k.startswith(f"{SERVICE_NAME}:") for k in INTERNAL_SERVICE_KEYS):
+    # A split topology on one machine (make run, the tests): every process derives the same
+    # per-service keys from the shared development SECRET_KEY. Production names its keys.
+    INTERNAL_SERVICE_KEYS = [*INTERNAL_SERVICE_KEYS, *development_service_keys(SECRET_KEY)]
+# Remote facades (platform/lifting): a call to a context in another process.
+REMOTE_FACADES = {
+    "TIMEOUT_SECONDS": env.float("REMOTE_FACADE_TIMEOUT_SECONDS", default=15.0),
+    "CONNECT_TIMEOUT_SECONDS": env.float("REMOTE_FACADE_CONNECT_TIMEOUT_SECONDS", default=1.0),
+    "RETRIES": env.int("REMOTE_FACADE_RETRIES", default=2),
+    "RETRY_BACKOFF_SECONDS": env.float("REMOTE_FACADE_RETRY_BACKOFF_SECONDS", default=0.05),
+    "POOL_SIZE": env.int("REMOTE_FACADE_POOL_SIZE", default=8),
+}
 SERVICE_AUTH_MAX_SKEW_SECONDS = env.int("SERVICE_AUTH_MAX_SKEW_SECONDS", default=300)
 
 # CORS (django-cors-headers): only the allow-listed origins, API paths only; no cookies (bearer tokens).
@@ -474,6 +524,17 @@ CELERY_BEAT_SCHEDULE["notifications-sweep-pending"] = {
     "task": "notifications.sweep_pending",
     "schedule": NOTIFY_SWEEP_INTERVAL_SECONDS,
 }
+
+
+def _scheduled_here(entry: dict) -> bool:
+    """A beat entry belongs to the context its task is named after (the relay: its outbox's)."""
+    if entry["task"] == "eventbus.relay_outbox":
+        return entry["args"][0] in {CONTEXT_DATABASES[c] for c in CONTEXTS_HERE}
+    return entry["task"].partition(".")[0] in CONTEXTS_HERE
+
+
+# Each process's beat schedules only the work of the contexts it runs.
+CELERY_BEAT_SCHEDULE = {name: entry for name, entry in CELERY_BEAT_SCHEDULE.items() if _scheduled_here(entry)}
 
 # --- Static, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

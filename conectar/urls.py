@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from conectar.gateway.v1_root import welcome
 from conectar.platform import health
+from conectar.platform.lifting.rpc import facade_call
 from conectar.platform.media import PUBLIC_MEDIA_PATTERN, serve_public_media
 from conectar.platform.metrics.exposition import metrics_view
 
@@ -14,8 +15,12 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics_view, name="metrics"),  # Prometheus; restricted in production
-    path("admin/", admin.site.urls),
+    # Other services call this process's facades here (platform/lifting): signed, never public.
+    path("internal/rpc/<str:context>/<str:function>", facade_call, name="facade-rpc"),
 ]
+
+if apps.is_installed("django.contrib.admin"):  # the gateway process (staff's admin); not a context's service
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 if apps.is_installed("conectar.devtools"):  # development and tests only (settings.DEVTOOLS)
     # Ahead of the gateway, whose proxy may claim a lifted context's prefixes under /api/v1.

@@ -7,11 +7,16 @@ from decimal import Decimal
 from uuid import UUID
 
 from conectar.payments.contracts import CheckoutDTO, FinancialsDTO, PaymentStatus, PaymentSummaryDTO
-from conectar.payments.selectors import ledger as ledger_selectors
-from conectar.payments.selectors import payments as payment_selectors
-from conectar.payments.services import checkout
+from conectar.platform.lifting.facades import Facade
+
+context = Facade("payments")
+if context.runs_here:  # the internals exist only where payments runs
+    from conectar.payments.selectors import ledger as ledger_selectors
+    from conectar.payments.selectors import payments as payment_selectors
+    from conectar.payments.services import checkout
 
 
+@context.function(idempotent=True)
 def checkout_create(
     *,
     trabajo_id: UUID,
@@ -34,11 +39,13 @@ def checkout_create(
     )
 
 
+@context.function(idempotent=False)
 def checkout_retry(*, trabajo_id: UUID, cliente_id: UUID) -> CheckoutDTO:
     """A new preference for an unpaid trabajo of this client (404 if it is not theirs)."""
     return checkout.checkout_retry(trabajo_id=trabajo_id, cliente_id=cliente_id)
 
 
+@context.function(idempotent=True)
 def payment_summary(*, trabajo_id: UUID) -> PaymentSummaryDTO | None:
     payment = payment_selectors.payment_for_trabajo(trabajo_id)
     if payment is None:
@@ -53,5 +60,6 @@ def payment_summary(*, trabajo_id: UUID) -> PaymentSummaryDTO | None:
     )
 
 
+@context.function(idempotent=True)
 def financials() -> FinancialsDTO:
     return ledger_selectors.financials()

@@ -26,8 +26,17 @@ EVERYWHERE_APPS = frozenset({"eventbus"})
 # Migration order: default first (Django's own tables), then the contexts.
 ALIASES: tuple[str, ...] = tuple(dict.fromkeys(CONTEXT_DATABASES.values()))
 
+_REAL_ENGINES = ("postgresql", "postgis")
 _POSTGIS_ENGINE = "django.contrib.gis.db.backends.postgis"
 _POSTGRES_ENGINE = "django.db.backends.postgresql"
+
+
+def aliases_here() -> list[str]:
+    """The context databases this process has, in migration order: all of them in the monolith,
+    only its own in a context's service (whose `default` may be Django's dummy)."""
+    from django.conf import settings  # noqa: PLC0415 - settings imports this module
+
+    return [a for a in ALIASES if settings.DATABASES.get(a, {}).get("ENGINE", "").endswith(_REAL_ENGINES)]
 
 
 def alias_for(context: str) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from conectar.celery import app
 from conectar.platform import breakers
-from conectar.platform.databases import ALIASES, GEO_CONTEXTS, alias_for
+from conectar.platform.databases import GEO_CONTEXTS, alias_for, aliases_here
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -47,7 +47,7 @@ def _run(name: str, check) -> tuple[str, str]:
 
 
 def readiness() -> dict[str, str]:
-    checks = {f"database:{alias}": (lambda a=alias: _database(a)) for alias in ALIASES}
+    checks = {f"database:{alias}": (lambda a=alias: _database(a)) for alias in aliases_here()}
     checks["cache"] = _cache
     checks["broker"] = _broker
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
@@ -58,7 +58,7 @@ def database_state() -> str:
     """v1's `database` (V1-CONTRACT R2): "connected" when every context database this process has
     answers, else "error: <alias>: <what failed>" for each that does not. Checked as readiness
     does (own threads and connections), so a failing database never touches the request's."""
-    aliases = [a for a in ALIASES if a in settings.DATABASES]
+    aliases = aliases_here()
     with ThreadPoolExecutor(max_workers=len(aliases)) as pool:
         results = dict(pool.map(lambda alias: _run(f"database:{alias}", lambda: _database(alias)), aliases))
     failed = [

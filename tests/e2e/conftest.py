@@ -13,8 +13,14 @@ from tests.e2e import journey, system
 from tests.support.professionals import oficio
 
 
-@pytest.fixture(scope="package")
-def e2e(django_db_setup, django_db_blocker, celery_worker):
+# The journey runs in both topologies (ARCHITECTURE.md § Lifting a context): as the monolith, and
+# with payments (called synchronously, calls back, takes webhooks) and notifications (only listens)
+# lifted into their own processes behind the same gateway routes.
+TOPOLOGIES = {"monolith": (), "split": ("payments", "notifications")}
+
+
+@pytest.fixture(scope="package", params=list(TOPOLOGIES))
+def e2e(request, django_db_setup, django_db_blocker, celery_worker):
     # The suite's own worker shares the broker's Redis db and listens to the same outboxes: it would
     # take the e2e system's work with its own settings. Stopped here like the eager event-bus test
     # does; the `worker` fixture starts it again for the next test that needs it.
@@ -22,7 +28,7 @@ def e2e(django_db_setup, django_db_blocker, celery_worker):
     broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     broker.flushdb()
     with django_db_blocker.unblock():
-        running = system.start()
+        running = system.start(lifted=TOPOLOGIES[request.param])
     yield running
     running.stop()
     broker.flushdb()  # nothing of the e2e system's left for the suite's worker

@@ -25,6 +25,7 @@ import httpx
 from django.conf import settings
 
 from conectar.platform.queues import all_queues
+from conectar.platform.topology import CONTEXTS
 from tests.support.standins import GoogleStandIn, SendGridStandIn, TwilioStandIn
 from tests.support.waiting import wait_until
 from tests.support.worker import test_database_env
@@ -38,6 +39,8 @@ FRONTEND_URL = "http://127.0.0.1:3000"
 START_TIMEOUT = 60.0
 # The short-fuse web server's deadlines, in hours: 0.001 h = 3.6 s.
 SHORT_HOURS = "0.001"
+SHORT_FUSE_SETTINGS = ("OFERTA_DEFAULT_HOURS", "TRABAJO_UNPAID_HOURS", "PAYMENT_EXPIRY_HOURS")
+SHORT_FUSE_CONTEXTS = frozenset({"payments"})  # a lifted one reads a short-fuse setting: it gets its own twin
 # Beat's sweeps: time's effects (expiries) within a second; the safety nets (outbox relay, due
 # refunds and payouts, pending notifications) every few seconds.
 SWEEPS = {
@@ -218,8 +221,41 @@ def _answers(url: str) -> bool:
         return False
 
 
-def start() -> System:
+def _worker(name: str, env: dict[str, str], queues: list[str], *, beat: bool = False) -> Process:
+    cmd = [
+        str(BIN / "celery"),
+        "-A",
+        "conectar",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--queues=" + ",".join(queues),
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname=e2e-{name}-{os.getpid()}@%h",
+    ]
+    if beat:  # the service's own beat inside its worker (its context's sweeps and relay only)
+        cmd += ["--beat", f"--schedule={env['CELERY_BEAT_SCHEDULE_FILENAME']}"]
+    return Process(name, cmd, env)
+
+
+def _service_env(context: str, env: dict[str, str], *, gateway_url: str, services: dict[str, str]) -> dict[str, str]:
+    """A lifted context's process: only that context; the others at the gateway or their service."""
+    return {
+        **env,
+        "CONECTAR_SERVICE": context,
+        "GATEWAY_SERVICE_URL": gateway_url,
+        **{f"{c.upper()}_SERVICE_URL": url for c, url in services.items() if c != context},
+        "CELERY_BEAT_SCHEDULE_FILENAME": f"{env['CELERY_BEAT_SCHEDULE_FILENAME']}-{context}",
+    }
+
+
+def start(*, lifted: tuple[str, ...] = ()) -> System:
+    """The monolith, or with `lifted` contexts in their own processes (a web server each — and a
+    second for payments behind the short-fuse gateway, whose checkouts lapse in seconds — plus a
+    worker running the context's own beat), reached through the gateway as clients reach them."""
     LOGS.mkdir(parents=True, exist_ok=True)
+    logs = "split-" if lifted else ""  # each topology's logs side by side in test-artifacts/e2e
     workdir = Path(tempfile.mkdtemp(prefix="conectar-e2e-"))
     processes: dict[str, Process] = {}
     providers = Providers()
@@ -240,37 +276,41 @@ def start() -> System:
         # checkout's return go there), so it adopts a socket bound here.
         web_sock, short_sock = _listening_socket(), _listening_socket()
         web_url, short_url = _url(web_sock), _url(short_sock)
+        service_socks = {ctx: _listening_socket() for ctx in lifted}
+        short_socks = {ctx: _listening_socket() for ctx in lifted if ctx in SHORT_FUSE_CONTEXTS}
+        services = {ctx: _url(sock) for ctx, sock in service_socks.items()}
+        short_services = {**services, **{ctx: _url(sock) for ctx, sock in short_socks.items()}}
         env = _environment(sandbox_url=sandbox_url, web_url=web_url, providers=provider_env, workdir=workdir)
-        processes["web"] = _web("web", web_sock, env)
-        short_env = {
-            **env,
-            "OFERTA_DEFAULT_HOURS": SHORT_HOURS,
-            "TRABAJO_UNPAID_HOURS": SHORT_HOURS,
-            "PAYMENT_EXPIRY_HOURS": SHORT_HOURS,
-        }
-        processes["web-short-fuse"] = _web("web-short-fuse", short_sock, short_env)
-        processes["worker"] = Process(
-            "worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "conectar",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-                "--queues=" + ",".join(all_queues()),
-                "--without-gossip",
-                "--without-mingle",
-                f"--hostname=e2e-worker-{os.getpid()}@%h",
-            ],
-            env,
-        )
-        processes["beat"] = Process("beat", [str(BIN / "celery"), "-A", "conectar", "beat", "--loglevel=INFO"], env)
+        short_env = {**env, **dict.fromkeys(SHORT_FUSE_SETTINGS, SHORT_HOURS)}
 
-        for name, url in (("web", web_url), ("web-short-fuse", short_url)):
+        def urls(of: dict[str, str]) -> dict[str, str]:
+            return {f"{ctx.upper()}_SERVICE_URL": url for ctx, url in of.items()}
+
+        processes["web"] = _web(f"{logs}web", web_sock, {**env, **urls(services)})
+        processes["web-short-fuse"] = _web(f"{logs}web-short-fuse", short_sock, {**short_env, **urls(short_services)})
+        for ctx, sock in service_socks.items():
+            service_env = _service_env(ctx, env, gateway_url=web_url, services=services)
+            processes[ctx] = _web(f"{logs}{ctx}", sock, service_env)
+            processes[f"{ctx}-worker"] = _worker(f"{logs}{ctx}-worker", service_env, all_queues((ctx,)), beat=True)
+        for ctx, sock in short_socks.items():
+            processes[f"{ctx}-short-fuse"] = _web(
+                f"{logs}{ctx}-short-fuse",
+                sock,
+                _service_env(ctx, short_env, gateway_url=short_url, services=short_services),
+            )
+        here = tuple(ctx for ctx in CONTEXTS if ctx not in lifted)
+        processes["worker"] = _worker(f"{logs}worker", {**env, **urls(services)}, all_queues(here))
+        processes["beat"] = Process(
+            f"{logs}beat", [str(BIN / "celery"), "-A", "conectar", "beat", "--loglevel=INFO"], {**env, **urls(services)}
+        )
+
+        answering = {"web": web_url, "web-short-fuse": short_url, **services}
+        answering |= {f"{ctx}-short-fuse": url for ctx, url in short_services.items() if ctx in short_socks}
+        for name, url in answering.items():
             processes[name].wait_for(lambda url=url: _answers(url), what=f"{name} answering /health/live")
-        worker = processes["worker"]
-        worker.wait_for(lambda: " ready." in worker.text(), what="the Celery worker ready")
+        for name, process in processes.items():
+            if name == "worker" or name.endswith("-worker"):
+                process.wait_for(lambda p=process: " ready." in p.text(), what=f"the {name} ready")
         beat = processes["beat"]
         beat.wait_for(lambda: "Sending due task" in beat.text(), what="Celery beat sending tasks")
     except BaseException:

@@ -5,7 +5,7 @@ The tables exist once per context database; a "database" filter picks which one 
 from django.contrib import admin, messages
 from django.http import Http404
 
-from conectar.platform.databases import ALIASES
+from conectar.platform.databases import aliases_here
 from conectar.platform.eventbus.models import DeadLetter, OutboxEvent
 from conectar.platform.eventbus.redrive import redrive
 
@@ -15,7 +15,7 @@ class DatabaseFilter(admin.SimpleListFilter):
     parameter_name = "db"
 
     def lookups(self, request, model_admin):
-        return [(alias, alias) for alias in ALIASES]
+        return [(alias, alias) for alias in aliases_here()]
 
     def queryset(self, request, queryset):
         return queryset.using(self.value() or "default")
@@ -44,7 +44,7 @@ class PerDatabaseAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         alias = request.GET.get("db")
-        for candidate in [alias] if alias in ALIASES else ALIASES:
+        for candidate in [alias] if alias in aliases_here() else aliases_here():
             found = self.model.objects.using(candidate).filter(pk=object_id).first()
             if found is not None:
                 return found

@@ -22,7 +22,7 @@ import structlog
 from celery import bootsteps
 from django.db import connections
 
-from conectar.platform.databases import ALIASES
+from conectar.platform.databases import aliases_here
 from conectar.platform.queues import eventbus_queue
 
 CHANNEL = "eventbus_outbox"
@@ -46,9 +46,9 @@ def _connect(alias: str) -> psycopg.Connection:
 
 
 class OutboxListener:
-    def __init__(self, on_news, aliases=ALIASES, reconnect_seconds: float = 2.0):
+    def __init__(self, on_news, aliases=None, reconnect_seconds: float = 2.0):
         self.on_news = on_news
-        self.aliases = tuple(aliases)
+        self.aliases = tuple(aliases_here() if aliases is None else aliases)
         self.reconnect_seconds = reconnect_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,7 +108,7 @@ class OutboxListenerStep(bootsteps.StartStopStep):
         super().__init__(parent, **kwargs)
         self.listener: OutboxListener | None = None
         consumed = set(parent.app.amqp.queues.consume_from or ())
-        self.aliases = [a for a in ALIASES if not consumed or eventbus_queue(a) in consumed]
+        self.aliases = [a for a in aliases_here() if not consumed or eventbus_queue(a) in consumed]
 
     def include_if(self, parent):
         return bool(self.aliases)

@@ -12,12 +12,10 @@ import structlog
 from django.db import DatabaseError, connections
 from prometheus_client.core import GaugeMetricFamily
 
-from conectar.platform.databases import CONTEXT_DATABASES
+from conectar.platform.databases import aliases_here, context_for
 from conectar.platform.eventbus.models import DeadLetter, OutboxDelivery, OutboxEvent
 
 log = structlog.get_logger(__name__)
-
-_CONTEXT_OF_ALIAS = {alias: context for context, alias in CONTEXT_DATABASES.items()}
 
 _SQL = f"""
 SELECT
@@ -67,7 +65,8 @@ class EventBusCollector:
 
     def collect(self):
         pending, oldest_age, dead, unconfirmed, unconfirmed_age = families = _families()
-        for alias, context in _CONTEXT_OF_ALIAS.items():
+        for alias in aliases_here():  # this process's outboxes: all in the monolith, one in a service
+            context = context_for(alias)
             try:
                 with connections[alias].cursor() as cursor:
                     cursor.execute(_SQL, [DeadLetter.Status.DEAD])

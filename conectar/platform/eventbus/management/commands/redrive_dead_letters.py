@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from conectar.platform.databases import ALIASES
+from conectar.platform.databases import ALIASES, aliases_here
 from conectar.platform.eventbus.redrive import redrive
 
 
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--id", action="append", dest="ids", help="only this dead letter (repeatable)")
 
     def handle(self, *args, database=None, ids=None, **options):
-        aliases = [database] if database else list(ALIASES)
+        aliases = [database] if database else aliases_here()
         if ids and not database:
             raise CommandError("--id needs --database: dead letter ids are per database")
         total = 0
