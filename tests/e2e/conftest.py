@@ -12,7 +12,6 @@ import conectar.settings as product_settings
 from tests.e2e import journey, system
 from tests.support.professionals import oficio
 
-
 # The journey runs in both topologies (ARCHITECTURE.md § Lifting a context): as the monolith, and
 # with payments (called synchronously, calls back, takes webhooks) and notifications (only listens)
 # lifted into their own processes behind the same gateway routes.

@@ -51,13 +51,19 @@ SWEEPS = {
 }
 
 
+_STARTED: set[Path] = set()
+
+
 class Process:
     """One subprocess in its own process group, with its output in a log file."""
 
     def __init__(self, name: str, cmd: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = ()):
         self.name = name
+        self.env = env
         self.log_path = LOGS / f"{name}.log"
-        self._log = self.log_path.open("wb")
+        # A process started again in this session keeps its earlier lines; a new session starts clean.
+        self._log = self.log_path.open("ab" if self.log_path in _STARTED else "wb")
+        _STARTED.add(self.log_path)
         self.popen = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -84,6 +90,12 @@ class Process:
             return predicate()
 
         return wait_until(check, timeout=timeout, interval=0.1, message=f"{what} (see {self.log})")
+
+    def kill(self) -> None:
+        """SIGKILL, the whole process group: a crash, not a shutdown."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
 
     def terminate(self) -> None:
         if self.popen.poll() is None:
@@ -151,6 +163,18 @@ class System:
     providers: Providers
     processes: dict[str, Process]
     workdir: Path  # media, private KYC files, beat's schedule
+    services: dict[str, str] = field(default_factory=dict)  # a lifted context -> its web server's URL
+
+    def start_web_again(self, name: str, url: str) -> None:
+        """Start the (killed) web server `name` again on the same port, with the same environment."""
+        old = self.processes[name]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        sock.listen(128)
+        sock.set_inheritable(True)
+        self.processes[name] = _web(old.name, sock, old.env)
+        self.processes[name].wait_for(lambda: _answers(url), what=f"{name} answering again")
 
     @property
     def logs(self) -> str:
@@ -316,4 +340,4 @@ def start(*, lifted: tuple[str, ...] = ()) -> System:
     except BaseException:
         System("", "", "", providers, processes, workdir).stop()
         raise
-    return System(web_url, short_url, sandbox_url, providers, processes, workdir)
+    return System(web_url, short_url, sandbox_url, providers, processes, workdir, services)
