@@ -8,25 +8,14 @@ from datetime import datetime
 from uuid import UUID
 
 from conectar.auth_ctx.contracts import Role
+from conectar.marketplace.http.directory import directory
 from conectar.marketplace.models import Chat, Message
 from conectar.marketplace.services.realtime import message_body
-from conectar.users import facade as users
 
 
 def people(user_ids: Iterable[UUID]) -> dict[UUID, dict]:
-    """Display data of several people in one call to the users context."""
-    profiles = users.get_profiles(user_ids=list(set(user_ids)))
-    found = {}
-    for user_id, profile in profiles.items():
-        nombre, apellido = profile.nombre, profile.apellido
-        found[user_id] = {
-            "id": str(user_id),
-            "nombre": nombre,
-            "apellido": apellido,
-            "display_name": f"{nombre} {apellido}".strip() or "Usuario",
-            "avatar_url": profile.avatar_url,
-        }
-    return found
+    """Display data of several people in one call (the directory the gateway plugged)."""
+    return directory().people(list(set(user_ids)))
 
 
 def _person(user_id: UUID, known: dict[UUID, dict], role: Role) -> dict:

@@ -30,7 +30,6 @@ import structlog
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conectar.auth_ctx import facade as accounts
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.services import chat as chat_services
 from conectar.marketplace.services import presence
@@ -61,10 +60,7 @@ def token_from_scope(scope) -> tuple[str | None, str | None]:
 
 
 def _claims(token: str):
-    try:
-        return accounts.validate_access_token(token=token)
-    except NotAuthenticated:
-        return None
+    return chat_services.socket_claims(token)
 
 
 def _participant(chat_id: UUID, user_id: UUID) -> bool:

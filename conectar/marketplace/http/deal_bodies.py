@@ -11,9 +11,9 @@ from uuid import UUID
 
 from conectar.marketplace.contracts import Actor, EstadoEscrow
 from conectar.marketplace.http.bodies import people
+from conectar.marketplace.http.directory import directory
 from conectar.marketplace.models import Oferta, Resena, Trabajo
 from conectar.marketplace.workflow import actions_from
-from conectar.professionals import facade as professionals
 from conectar.professionals.contracts import ProfessionalSummary
 from conectar.shared.money import format_money
 
@@ -46,8 +46,8 @@ FRONTEND_ESTADO = {
 
 @dataclass(frozen=True)
 class Names:
-    """Display data of the people on a page of ofertas or trabajos (read through the users and
-    professionals facades once per page): user id → person (bodies.people), professional account
+    """Display data of the people on a page of ofertas or trabajos (read from the directory the
+    gateway plugged, once per page): user id → person (bodies.people), professional account
     id → summary."""
 
     people: dict[UUID, dict] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class Names:
         user_ids = {d.cliente_id for d in deals} | {d.profesional_id for d in deals}
         return cls(
             people(user_ids),
-            professionals.summaries(usuario_ids=list({d.profesional_id for d in deals})),
+            directory().professional_summaries(list({d.profesional_id for d in deals})),
         )
 
     def nombre(self, user_id: UUID) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from conectar.marketplace.contracts import Actor
 from conectar.marketplace.http.deal_bodies import Names, resena_body, resena_created_body, trabajo_body
+from conectar.marketplace.http.directory import directory
 from conectar.marketplace.selectors import trabajos as trabajo_selectors
 from conectar.marketplace.services import resenas as resena_services
 from conectar.marketplace.services import trabajos as trabajo_services
@@ -17,7 +18,6 @@ from conectar.marketplace.workflow import Action
 from conectar.payments.contracts import payout_id_for, refund_id_for
 from conectar.platform.auth import AccessTokenBearer, RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
-from conectar.professionals import facade as professionals
 
 CLIENTE, PROFESIONAL = "CLIENTE", "PROFESIONAL"
 clients = RoleBearer(CLIENTE)
@@ -165,7 +165,7 @@ def trabajo_resena(request, trabajo_id: UUID, payload: ResenaIn):
         rating=payload.rating,
         texto=payload.texto_resena if payload.texto_resena is not None else payload.comentario,
     )
-    summary = professionals.summary(usuario_id=resena.profesional_id)
+    summary = directory().professional_summaries([resena.profesional_id]).get(resena.profesional_id)
     return Status(
         201,
         {

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conectar.auth_ctx import facade as accounts
-from conectar.auth_ctx.contracts import Role
+from conectar.auth_ctx.contracts import Role, TokenClaims
 from conectar.marketplace import shielding
 from conectar.marketplace.contracts import ChatBannedError, ChatCreated, MessageKind, MessageSent
 from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, Message, ReadState
@@ -23,7 +23,7 @@ from conectar.marketplace.services import bans, presence, realtime
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
 from conectar.professionals import facade as professionals
-from conectar.shared.errors import InvalidInput, NotFound, PermissionDenied
+from conectar.shared.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 DB = alias_for("marketplace")
 PREVIEW_LENGTH = 100
@@ -183,3 +183,12 @@ def chat_mark_read(*, chat_id: UUID, user_id: UUID) -> ReadState:
             state.save(update_fields=["last_read_message", "last_read_at"])
             realtime.messages_read(state)
     return state
+
+
+def socket_claims(token: str) -> TokenClaims | None:
+    """The chat socket's caller (checked at connect and again on every send, so a logout, password
+    change or ban closes an open socket too); None for a token auth_ctx no longer accepts."""
+    try:
+        return accounts.validate_access_token(token=token)
+    except NotAuthenticated:
+        return None

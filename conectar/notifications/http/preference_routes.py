@@ -8,9 +8,9 @@ from uuid import UUID
 from ninja import Router, Schema
 from pydantic import Field
 
-from conectar.auth_ctx import facade as accounts
 from conectar.notifications.catalogue import TIPOS
 from conectar.notifications.selectors import preferences as preference_selectors
+from conectar.notifications.services import people
 from conectar.notifications.services import preferences as preference_services
 from conectar.shared.errors import NotFound, PermissionDenied
 
@@ -31,7 +31,7 @@ def _check_access(request, user_id: UUID) -> None:
     is_staff = me.is_staff or me.role == "ADMIN"
     if me.user_id != user_id and not is_staff:
         raise PermissionDenied("Solo podés ver y cambiar tus propias preferencias.")
-    if me.user_id != user_id and accounts.get_account(user_id=user_id) is None:
+    if me.user_id != user_id and not people.is_known_account(user_id):
         raise NotFound("No encontramos a ese usuario.")
 
 

@@ -21,13 +21,12 @@ from ninja import Query, Router, Schema
 from ninja.security import SessionAuth
 from pydantic import Field
 
-from conectar.auth_ctx import facade as accounts
 from conectar.platform.auth import AccessTokenBearer, Principal, RoleBearer
 from conectar.platform.permissions import ADMIN_ROLE
 from conectar.professionals.http.deps import own_professional
 from conectar.professionals.models import KycDocument
 from conectar.professionals.selectors import kyc as selectors
-from conectar.professionals.services import kyc, kyc_documents
+from conectar.professionals.services import accounts, kyc, kyc_documents
 from conectar.shared.errors import InvalidInput
 
 STAFF = RoleBearer(ADMIN_ROLE)  # 403 for other roles before the body is read
@@ -193,8 +192,8 @@ def _extension(document) -> str:
 )
 def kyc_queue(request, params: Query[QueueParams]):
     views = selectors.pending_reviews(limit=params.limit, offset=params.offset, absolute=request.build_absolute_uri)
-    found = accounts.get_accounts(user_ids=[v.usuario_id for v in views])
-    return [_v1(v, email=found[v.usuario_id].email if v.usuario_id in found else None) for v in views]
+    emails = accounts.account_emails([v.usuario_id for v in views])
+    return [_v1(v, email=emails.get(v.usuario_id)) for v in views]
 
 
 @router.post(

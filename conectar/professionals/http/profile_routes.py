@@ -9,12 +9,11 @@ from uuid import UUID
 from ninja import Router, Schema
 from pydantic import Field
 
-from conectar.auth_ctx import facade as accounts
 from conectar.professionals import limits
 from conectar.professionals.http.bodies import level_body, oficios_body, own_profile_body, servicio_body
 from conectar.professionals.http.deps import ProfessionalBearer, own_professional
 from conectar.professionals.models import Professional
-from conectar.professionals.services import profile_settings
+from conectar.professionals.services import accounts, profile_settings
 
 router = Router(tags=["professional"], auth=ProfessionalBearer())
 
@@ -49,8 +48,8 @@ class PayoutIn(Schema):
 
 def _profile(professional: Professional) -> dict:
     professional = Professional.objects.prefetch_related("oficios", "servicios").get(pk=professional.pk)
-    account = accounts.get_account(user_id=professional.usuario_id)
-    return own_profile_body(professional, email=account.email if account else None)
+    email = accounts.account_emails([professional.usuario_id]).get(professional.usuario_id)
+    return own_profile_body(professional, email=email)
 
 
 @router.get("/professional/profile", operation_id="professional_profile_get", summary="Own professional profile")

@@ -1,4 +1,10 @@
-"""users routes (API.md § users): a person's own profile, and staff's user tools."""
+"""users routes (API.md § users): a person's own profile, and staff's user tools.
+
+Every answer is v1's UserRead, which joins three contexts: the account (auth_ctx), the profile
+(users) and the chat standing (marketplace); and half the actions are the account's (password, ban).
+So these views are a composition of the gateway over the three facades. They are the gateway's own
+routes (gateway/drf_urls.py; nobody's in gateway/route_owners.py): where users or auth_ctx is
+lifted, the gateway still answers them, calling that context's facade remotely."""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ from dataclasses import asdict
 from uuid import UUID
 
 from django.conf import settings
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,17 +26,45 @@ from conectar.marketplace import facade as marketplace
 from conectar.marketplace.contracts import ChatStandingDTO
 from conectar.platform.media import absolute_url
 from conectar.platform.permissions import IsAdmin
-from conectar.platform.uploads import clean_image, read_limited
+from conectar.platform.uploads import read_limited
 from conectar.shared.errors import NotFound
-from conectar.users import selectors, services
+from conectar.users import facade as users
 from conectar.users.contracts import ProfileDTO
-from conectar.users.http import serializers as s
 
 USER_READ = OpenApiResponse(description="UserRead (API.md)")
 BAN_BODY = OpenApiResponse(description="UserRead plus v1's user_id and mensaje (UserBanResponse)")
 BANNED = "Usuario {email} ha sido baneado exitosamente. No podrá iniciar sesión."
 UNBANNED = "Usuario {email} ha sido desbaneado exitosamente. Ya puede iniciar sesión."
 CHANGE_DONE = "Contraseña actualizada exitosamente"
+
+
+# --- request bodies and queries ---
+
+
+class ProfileUpdateIn(serializers.Serializer):
+    nombre = serializers.CharField(min_length=1, max_length=100, required=False)
+    apellido = serializers.CharField(min_length=1, max_length=100, required=False)
+    telefono = serializers.CharField(
+        max_length=25, required=False, allow_blank=True, allow_null=True
+    )  # its format is the users context's to judge (profile_update: 422 naming the field)
+
+
+class PasswordChangeIn(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AvatarIn(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class PageQuery(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class EmailSearchQuery(serializers.Serializer):
+    email = serializers.CharField(min_length=2, max_length=254)
 
 
 def _valid(serializer_class, data):
@@ -55,19 +91,16 @@ def _user_body_for(request, user_id: UUID) -> dict:
     account = accounts.get_account(user_id=user_id)
     if account is None:
         raise NotFound
-    profile = selectors.profile_get(user_id)
+    profile = users.get_profile(user_id=user_id)
     standing = marketplace.chat_standing(user_id=user_id)
-    return user_body(request, account, selectors.to_dto(profile) if profile else None, standing)
+    return user_body(request, account, profile, standing)
 
 
 def _users_bodies(request, account_list: list[AccountDTO]) -> list[dict]:
     ids = [a.id for a in account_list]
-    profiles = selectors.profiles_by_ids(ids)
+    profiles = users.get_profiles(user_ids=ids)
     standings = marketplace.chat_standings(user_ids=ids)
-    return [
-        user_body(request, a, selectors.to_dto(profiles[a.id]) if a.id in profiles else None, standings[a.id])
-        for a in account_list
-    ]
+    return [user_body(request, a, profiles.get(a.id), standings[a.id]) for a in account_list]
 
 
 def _ban_body(request, user_id: UUID, mensaje: str) -> dict:
@@ -85,13 +118,13 @@ class MeView(APIView):
 
     @extend_schema(
         summary="Change my profile (any of nombre, apellido, telefono)",
-        request=s.ProfileUpdateIn,
+        request=ProfileUpdateIn,
         responses=USER_READ,
         tags=["users"],
     )
     def patch(self, request):
-        changes = _valid(s.ProfileUpdateIn, request.data)
-        services.profile_update(user_id=request.user.pk, changes=changes)
+        changes = _valid(ProfileUpdateIn, request.data)
+        users.update_profile(user_id=request.user.pk, changes=dict(changes))
         return Response(_user_body_for(request, request.user.pk))
 
     put = patch  # API.md: PUT and PATCH both take any subset of the fields
@@ -102,14 +135,13 @@ class AvatarView(APIView):
 
     @extend_schema(
         summary="Upload my avatar (multipart `file`: JPEG, PNG or WebP)",
-        request={"multipart/form-data": s.AvatarIn},
+        request={"multipart/form-data": AvatarIn},
         responses=USER_READ,
         tags=["users"],
     )
     def post(self, request):
-        upload = _valid(s.AvatarIn, request.data)["file"]
-        image = clean_image(read_limited(upload, max_bytes=settings.AVATAR_MAX_BYTES), max_side=1024)
-        services.avatar_set(user_id=request.user.pk, image=image)
+        upload = _valid(AvatarIn, request.data)["file"]
+        users.set_avatar(user_id=request.user.pk, content=read_limited(upload, max_bytes=settings.AVATAR_MAX_BYTES))
         return Response(_user_body_for(request, request.user.pk))
 
 
@@ -118,12 +150,12 @@ class PasswordView(APIView):
 
     @extend_schema(
         summary="Change my password (every earlier token dies; answers a new pair)",
-        request=s.PasswordChangeIn,
+        request=PasswordChangeIn,
         responses=OpenApiResponse(description="mensaje + new token pair"),
         tags=["users"],
     )
     def patch(self, request):
-        data = _valid(s.PasswordChangeIn, request.data)
+        data = _valid(PasswordChangeIn, request.data)
         pair = accounts.change_password(
             user_id=request.user.pk, current_password=data["current_password"], new_password=data["new_password"]
         )
@@ -156,7 +188,7 @@ class AdminUsersView(APIView):
         tags=["admin"],
     )
     def get(self, request):
-        query = _valid(s.PageQuery, request.query_params)
+        query = _valid(PageQuery, request.query_params)
         page = accounts.list_accounts(page=query["page"], limit=query["limit"])
         return Response(
             {
@@ -179,7 +211,7 @@ class AdminUserSearchView(APIView):
         tags=["admin"],
     )
     def get(self, request):
-        query = _valid(s.EmailSearchQuery, request.query_params)
+        query = _valid(EmailSearchQuery, request.query_params)
         return Response(_users_bodies(request, accounts.search_accounts(email_fragment=query["email"], limit=50)))
 
 
@@ -201,3 +233,16 @@ class AdminUnbanView(APIView):
     def post(self, request, user_id: UUID):
         accounts.unban(user_id=user_id, by=request.user.pk)
         return Response(_ban_body(request, user_id, UNBANNED))
+
+
+urlpatterns = [
+    path("users/me", MeView.as_view(), name="users-me"),
+    path("users/me/avatar", AvatarView.as_view(), name="users-me-avatar"),
+    path("users/me/password", PasswordView.as_view(), name="users-me-password"),
+    path("users/me/change-password", PasswordViewV1.as_view(), name="users-me-change-password"),
+    path("users/<uuid:user_id>", UserDetailView.as_view(), name="users-detail"),
+    path("admin/users", AdminUsersView.as_view(), name="admin-users"),
+    path("admin/users/search", AdminUserSearchView.as_view(), name="admin-users-search"),
+    path("admin/users/<uuid:user_id>/ban", AdminBanView.as_view(), name="admin-users-ban"),
+    path("admin/users/<uuid:user_id>/unban", AdminUnbanView.as_view(), name="admin-users-unban"),
+]
