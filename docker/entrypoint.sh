@@ -9,8 +9,14 @@ case "$1" in
   # Workers per queue (conectar/platform/queues.py): the domain (events, relays, context tasks) and
   # the notification deliveries, so neither waits behind the other. WORKER_QUEUES overrides the list.
   worker)    exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "domain@%h" -Q "${WORKER_QUEUES:-$(python manage.py celery_queues domain)}" ;;
-  notifier)  exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "notifications@%h" -Q "${WORKER_QUEUES:-$(python manage.py celery_queues deliveries)}" ;;
+  notifier)
+    queues="${WORKER_QUEUES:-$(python manage.py celery_queues deliveries)}"
+    # Nothing to send here when notifications runs as its own service (split): stay up, idle.
+    if [ -z "$queues" ]; then echo "notifications is lifted: its own worker sends"; exec sleep infinity; fi
+    exec celery -A conectar worker --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "notifications@%h" -Q "$queues" ;;
   beat)      exec celery -A conectar beat --loglevel=INFO --schedule /tmp/celerybeat-schedule ;;
+  # A lifted context's worker (CONECTAR_SERVICE set): all of its queues, and its own beat.
+  service-worker) exec celery -A conectar worker --beat --schedule /tmp/celerybeat-schedule --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "${CONECTAR_SERVICE:?}@%h" -Q "$(python manage.py celery_queues all)" ;;
   migrate)   exec python manage.py setup_databases ;;
   *)         exec "$@" ;;
 esac

@@ -46,8 +46,34 @@ else
                  pendiente1@demo.conectar.local … pendiente4@demo.conectar.local (KYC queue), same password"
 fi
 
+# SPLIT=payments,notifications: those contexts run as their own services (a web server and a worker
+# with its own beat each, on PORT+1, PORT+2, …) behind this gateway's routes; every process of the
+# gateway side finds them through <CTX>_SERVICE_URL (README § Running a context as its own service).
+split_lines=()
+split_info=""
+if [ -n "${SPLIT:-}" ]; then
+  offset=0
+  for ctx in ${SPLIT//,/ }; do
+    offset=$((offset + 1))
+    export "$(echo "$ctx" | tr '[:lower:]' '[:upper:]')_SERVICE_URL=http://127.0.0.1:$((PORT + offset))"
+  done
+  export GATEWAY_SERVICE_URL="http://127.0.0.1:$PORT"
+  offset=0
+  for ctx in ${SPLIT//,/ }; do
+    offset=$((offset + 1))
+    service="env CONECTAR_SERVICE=$ctx"
+    CONECTAR_SERVICE=$ctx .venv/bin/python manage.py setup_databases >/dev/null  # its own database only
+    queues=$(CONECTAR_SERVICE=$ctx .venv/bin/python manage.py celery_queues all)
+    split_lines+=("$ctx: $service .venv/bin/daphne -b 127.0.0.1 -p $((PORT + offset)) conectar.asgi:application")
+    split_lines+=("$ctx-worker: $service .venv/bin/celery -A conectar worker --beat --schedule=var/celerybeat-schedule-$ctx --loglevel=INFO --concurrency=2 -n $ctx@%h -Q $queues")
+    split_info="$split_info
+  Service $ctx  http://127.0.0.1:$((PORT + offset))/   (its own process and worker; reached through the gateway's routes)"
+  done
+fi
+
 procfile=var/Procfile
 echo "web: .venv/bin/daphne -b 127.0.0.1 -p $PORT conectar.asgi:application" > "$procfile"
+for line in "${split_lines[@]}"; do echo "$line" >> "$procfile"; done
 if [ "${MERCADOPAGO_SANDBOX:-}" = "true" ]; then
   echo "mercadopago: .venv/bin/python -m conectar.devtools.sandbox --host 127.0.0.1 --port $MP_SANDBOX_PORT --webhook-secret $MERCADOPAGO_WEBHOOK_SECRET" >> "$procfile"
   payments="MercadoPago sandbox  http://127.0.0.1:$MP_SANDBOX_PORT/   (checkout pages; staff may also use /admin/trabajo/{id}/simular-pago)"
@@ -59,7 +85,10 @@ if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
   # context, a relay queue per outbox), and notification deliveries (a queue per channel).
   echo "worker: .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n domain@%h -Q $(.venv/bin/python manage.py celery_queues domain)" >> "$procfile"
   # Deliveries yield the CPU to the domain (nice): a flood of mails never slows a payment down.
-  echo "notifier: nice -n 10 .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n notifications@%h -Q $(.venv/bin/python manage.py celery_queues deliveries)" >> "$procfile"
+  deliveries=$(.venv/bin/python manage.py celery_queues deliveries)
+  if [ -n "$deliveries" ]; then  # none here when notifications is lifted (SPLIT): its service sends
+    echo "notifier: nice -n 10 .venv/bin/celery -A conectar worker --loglevel=INFO --concurrency=2 -n notifications@%h -Q $deliveries" >> "$procfile"
+  fi
   echo "beat: .venv/bin/celery -A conectar beat --loglevel=INFO --schedule=var/celerybeat-schedule" >> "$procfile"
   mode="Redis at $REDIS_URL: cache, channel layer and Celery broker; a domain worker, a notifications worker and beat running"
 else
@@ -79,7 +108,7 @@ cat <<TXT
   Dev messages   http://127.0.0.1:$PORT/admin/notifications/devmessage/   (or .venv/bin/python manage.py latest_messages -n 10)
   Health         http://127.0.0.1:$PORT/health/ready
   WebSockets     ws://127.0.0.1:$PORT/ws/
-  $payments
+  $payments$split_info
 
   Demo admin     $ADMIN_EMAIL / $ADMIN_PASSWORD   (Django admin and the API)
 $demo
@@ -90,6 +119,8 @@ TXT
 # The demo pair's chat, ofertas and trabajos in every state: money moves through the sandbox and the
 # workers, so this runs once the web server answers (idempotent; DEMO_DATA=0 skips it).
 if [ "${DEMO_DATA:-1}" != "0" ] && [ "${MERCADOPAGO_SANDBOX:-}" = "true" ] && grep -q '^worker:' "$procfile"; then
-  .venv/bin/python manage.py seed_demo_deals --wait-ready "http://127.0.0.1:$PORT/health/ready" &
+  ready=("http://127.0.0.1:$PORT/health/ready")
+  for ctx in ${SPLIT//,/ }; do ready+=("$(printenv "$(echo "$ctx" | tr '[:lower:]' '[:upper:]')_SERVICE_URL")/health/ready"); done
+  .venv/bin/python manage.py seed_demo_deals "${ready[@]/#/--wait-ready=}" &
 fi
 exec .venv/bin/honcho start -f "$procfile"

@@ -20,13 +20,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for payments to land")
-        parser.add_argument("--wait-ready", metavar="URL", help="first wait until this health URL answers 200")
+        parser.add_argument(
+            "--wait-ready",
+            metavar="URL",
+            action="append",
+            default=[],
+            help="first wait until this health URL answers 200 (repeatable: the gateway and each lifted service)",
+        )
 
-    def handle(self, *args, timeout: float, wait_ready: str | None = None, verbosity: int = 1, **options):
+    def handle(self, *args, timeout: float, wait_ready: list[str], verbosity: int = 1, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo_deals makes demo ofertas and payments: never with CONECTAR_ENV=production")
-        if wait_ready:
-            _wait_ready(wait_ready, timeout)
+        for url in wait_ready:
+            _wait_ready(url, timeout)
         try:
             report = seed_demo_deals(credentials=Credentials.from_env(), timeout=timeout)
         except (DemoDealsUnavailable, DomainError) as exc:
