@@ -13,7 +13,6 @@ from PIL import Image
 from conectar.devtools.demo import images
 from conectar.devtools.demo.catalogue import CITIES, COVERAGE_KM
 from conectar.devtools.demo.plan import JITTER_KM, approved_professionals, pending_professionals
-from conectar.professionals.payout import normalize_payout_account
 
 PLAN_DIGEST = (
     "import hashlib; from conectar.devtools.demo.plan import approved_professionals as a;"
@@ -51,9 +50,9 @@ def test_everyone_lives_near_a_real_barrio_they_cover():
         assert person.radio_cobertura_km >= min(COVERAGE_KM) > JITTER_KM
 
 
-def test_payout_accounts_pass_the_professionals_checks_and_vary():
+def test_payout_accounts_vary():
+    # that professionals accept them: tests/professionals/test_demo_payout_accounts.py
     accounts = [p.payout_account for p in approved_professionals(200)]
-    assert all(normalize_payout_account(a) for a in accounts)
     kinds = Counter("cvu" if a.startswith("0000003") else "cbu" if a.isdigit() else "alias" for a in accounts)
     assert set(kinds) == {"cbu", "cvu", "alias"}
     assert len(set(accounts)) > 150

@@ -104,13 +104,3 @@ def test_a_work_profile_is_set_up_whole_or_not_at_all(client):
         ["Plomero"],
     )
     assert professionals.summary(usuario_id=account.id).estado_verificacion == KycStatus.PENDIENTE
-
-
-def test_the_shipped_catalogue_is_put_back_when_missing():
-    from conectar.professionals.models import Oficio, ServicioInstant  # one context: its own tables
-
-    ServicioInstant.objects.filter(oficio__nombre="Plomero").delete()
-    Oficio.objects.filter(nombre="Plomero").delete()
-    catalogue = {o.nombre: o for o in professionals.ensure_catalogue()}
-    assert len(catalogue["Plomero"].servicio_ids) == 2
-    assert len(professionals.ensure_catalogue()) == len(catalogue)

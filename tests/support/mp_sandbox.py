@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from conectar.devtools.sandbox import MercadoPagoSandbox, SandboxControl
-from conectar.payments.mercadopago.client import reset_breaker
+from conectar.platform import breakers
 from tests.support.waiting import wait_until
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -103,10 +103,10 @@ def mp_sandbox(mp_sandbox_server, settings):
     settings.MERCADOPAGO_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.MERCADOPAGO_SANDBOX = True
     settings.MERCADOPAGO_RETRY_BACKOFF_SECONDS = 0.01
-    reset_breaker()
+    breakers.reset_all()  # MercadoPago's among them (payments' own reset is its internal)
     yield sandbox
     sandbox.reset()  # also wakes any request still held by a hang fault
-    reset_breaker()
+    breakers.reset_all()  # MercadoPago's among them (payments' own reset is its internal)
 
 
 @dataclass
