@@ -4,13 +4,21 @@ Made honest on the way: one bearer scheme (every bearer token of this API is the
 whatever class checks it), and every `exclusiveMinimum`/`exclusiveMaximum` carries its `minimum`/
 `maximum` too (valid for JSON Schema validators of either draft; fuzzers such as schemathesis refuse
 a bare one).
+
+With contexts lifted (ARCHITECTURE.md § Lifting a context) the gateway cannot import their routes:
+each lifted context's service serves its own part (`context_schema`) at /api/v1/schema, and the
+gateway merges it in place of the routes that context owns (route_owners.py), so clients read the
+same document either way (tests/gateway/test_schema_merge.py).
 """
 
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import include, reverse
@@ -18,23 +26,131 @@ from django.urls import path as url_path
 from drf_spectacular.generators import SchemaGenerator
 
 from conectar.gateway.api import api
+from conectar.gateway.drf_urls import CONTEXT_URLCONFS
+from conectar.gateway.proxy import fetch_json
+from conectar.gateway.route_owners import owner_of
+from conectar.platform.http_errors import domain_error_response
+from conectar.shared.errors import ServiceUnavailable
 
 API_PREFIX = "/api/v1/"
+SCHEMA_PATH = f"{API_PREFIX}schema"
 
 
 @cache
-def merged_schema() -> dict:
+def local_documents() -> tuple[dict, dict]:
+    """DRF's and Ninja's documents of the routes this process mounts (fixed at start)."""
     # Only the gateway's routes: a deployment's (or the tests') other DRF views are not this API.
     gateway = [url_path(API_PREFIX.lstrip("/"), include("conectar.gateway.urls"))]
     drf = SchemaGenerator(title="ConectarProfesionales API", version="1.0.0", patterns=gateway).get_schema(
         request=None, public=True
     )
-    ninja = api.get_openapi_schema(path_prefix=API_PREFIX)
-    return merge_openapi(drf, dict(ninja))
+    return drf, dict(api.get_openapi_schema(path_prefix=API_PREFIX))
 
 
-def merge_openapi(drf: dict, ninja: dict) -> dict:
-    merged = copy.deepcopy(drf)
+def merged_schema() -> dict:
+    """The one document of /api/v1, the same whether contexts are lifted or not. ServiceUnavailable
+    while a lifted context's service has not yet given its part (never a partial document)."""
+    return gateway_schema({} if settings.CONECTAR_SERVICE else settings.REMOTE_CONTEXTS)
+
+
+_composed: dict[tuple, dict] = {}
+_remote: dict[tuple[str, str], dict] = {}
+
+
+def gateway_schema(remote_contexts: Mapping[str, str]) -> dict:
+    """This process's routes, minus any a remote context owns, plus each remote context's own
+    document (its service's `context_schema`), merged as the monolith merges DRF and Ninja.
+
+    A service's document is fetched once and kept for the life of the process: it is the same code
+    base as the gateway, so its routes change only with a deploy. A failed fetch is not kept; the
+    next request for the schema asks again."""
+    key = tuple(sorted(remote_contexts.items()))
+    found = _composed.get(key)
+    if found is None:
+        fetched = {context: remote_document(context, url) for context, url in remote_contexts.items()}
+        drf, ninja = (_without_paths_of(document, remote_contexts) for document in local_documents())
+        # DRF's first, then Ninja's (on a component name both define, DRF's wins), as in the monolith.
+        found = merge_openapi(
+            drf,
+            *(document for context, document in fetched.items() if context in CONTEXT_URLCONFS),
+            ninja,
+            *(document for context, document in fetched.items() if context not in CONTEXT_URLCONFS),
+        )
+        _composed[key] = found
+    return found
+
+
+def remote_document(context: str, base_url: str) -> dict:
+    key = (context, base_url)
+    found = _remote.get(key)
+    if found is None:
+        found = _remote[key] = fetch_json(context, base_url, SCHEMA_PATH)
+    return found
+
+
+@cache
+def context_schema(context: str) -> dict:
+    """The document of one context's own routes, as mounted in this process: what the context's
+    service answers at /api/v1/schema, and what the gateway merges when the context is lifted."""
+    drf, ninja = (_keeping_paths(document, lambda owner: owner == context) for document in local_documents())
+    return merge_openapi(drf, ninja)
+
+
+def _without_paths_of(document: dict, contexts: Iterable[str]) -> dict:
+    # A lifted context's service is the authority for its paths: a local copy (none in a real
+    # gateway process; all of them in a monolith asked to compose) gives way to the service's.
+    contexts = set(contexts)
+    return _keeping_paths(document, lambda owner: owner not in contexts)
+
+
+def _keeping_paths(document: dict, keep: Callable[[str | None], bool]) -> dict:
+    """`document` with the paths whose owner `keep` accepts, and without the components only the
+    other paths used. Components no path uses (Ninja lists its query models there) are kept: they
+    belong to no path, so every part has them and the merge keeps one."""
+    paths = document.get("paths", {})
+    kept = {path: ops for path, ops in paths.items() if keep(owner_of(path.removeprefix(API_PREFIX)))}
+    if len(kept) == len(paths):
+        return document
+    dropped = {path: ops for path, ops in paths.items() if path not in kept}
+    still_used = _used_components(document, kept)
+    orphaned = _used_components(document, dropped) - still_used
+    components = {
+        section: {name: value for name, value in entries.items() if (section, name) not in orphaned}
+        for section, entries in document.get("components", {}).items()
+    }
+    return {**document, "paths": kept, "components": components}
+
+
+_REF = re.compile(r"^#/components/([^/]+)/([^/]+)$")
+
+
+def _used_components(document: dict, paths: dict) -> set[tuple[str, str]]:
+    """(section, name) of every component `paths` use: through $ref, transitively, and the
+    security schemes their operations name."""
+    components = document.get("components", {})
+    used: set[tuple[str, str]] = set()
+    pending: list = [paths]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            match = _REF.match(ref) if isinstance(ref, str) else None
+            if match and match.groups() not in used and match.group(2) in components.get(match.group(1), {}):
+                used.add(match.groups())
+                pending.append(components[match.group(1)][match.group(2)])
+            security = node.get("security")
+            if isinstance(security, list):
+                used.update(("securitySchemes", name) for requirement in security for name in requirement)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return used
+
+
+def merge_openapi(first: dict, *others: dict) -> dict:
+    """`first` (DRF's document) with every path and component of the others; on a component name
+    already present, the earlier document's wins (both describe the same body)."""
+    merged = copy.deepcopy(first)
     merged["openapi"] = "3.1.0"  # Ninja's version; drf-spectacular is set to emit 3.1 too (settings)
     merged["info"] = {
         "title": "ConectarProfesionales API",
@@ -42,17 +158,20 @@ def merge_openapi(drf: dict, ninja: dict) -> dict:
         "description": "Routes served by DRF (auth_ctx, users) and Ninja (the other contexts), one document.",
     }
     paths = merged.setdefault("paths", {})
-    for path, operations in ninja.get("paths", {}).items():
-        paths.setdefault(path, {}).update(operations)
     components = merged.setdefault("components", {})
-    for section, entries in ninja.get("components", {}).items():
-        target = components.setdefault(section, {})
-        for name, value in entries.items():
-            target.setdefault(name, value)  # same name: DRF's wins; both describe the same body
+    for other in others:
+        for path, operations in other.get("paths", {}).items():
+            paths.setdefault(path, {}).update(copy.deepcopy(operations))
+        for section, entries in other.get("components", {}).items():
+            target = components.setdefault(section, {})
+            for name, value in entries.items():
+                target.setdefault(name, copy.deepcopy(value))
     merged["paths"] = dict(sorted(paths.items()))
     _one_bearer_scheme(merged)
     _bounds_with_exclusive_bounds(merged)
     _document_error_answers(merged)
+    # By name, so the document reads the same whichever process contributed which part.
+    merged["components"] = {section: dict(sorted(entries.items())) for section, entries in components.items()}
     return merged
 
 
@@ -155,7 +274,12 @@ def _bounds_with_exclusive_bounds(node) -> None:
 
 
 def schema_view(request):
-    return JsonResponse(merged_schema(), json_dumps_params={"ensure_ascii": False})
+    """The gateway's whole document; a context's service answers its own part, which the gateway merges."""
+    try:
+        document = context_schema(settings.CONECTAR_SERVICE) if settings.CONECTAR_SERVICE else merged_schema()
+    except ServiceUnavailable as exc:  # a lifted context's part is missing: 503, not a partial document
+        return domain_error_response(exc)
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
 
 
 def docs_view(request):
