@@ -187,12 +187,12 @@ def bench_journey() -> None:
     for name, times in sorted(found.items()):
         for topology in totals:
             totals[topology] += times[topology]
-        print(
-            f"   {name[:70]:70} {times['monolith']:10.2f} {times['split']:8.2f} {times['split'] / times['monolith']:6.2f}"
-        )
-    print(
-        f"   {'all':70} {totals['monolith']:10.2f} {totals['split']:8.2f} {totals['split'] / totals['monolith']:6.2f}"
-    )
+        print(f"   {name[:70]:70} {times['monolith']:10.2f} {times['split']:8.2f} {_ratio(times):6.2f}")
+    print(f"   {'all':70} {totals['monolith']:10.2f} {totals['split']:8.2f} {_ratio(totals):6.2f}")
+
+
+def _ratio(times: dict[str, float]) -> float:
+    return times["split"] / times["monolith"]
 
 
 def main() -> None:
