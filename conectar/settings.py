@@ -315,7 +315,9 @@ def _rate(name: str, default: str) -> dict:
 
 
 RATELIMIT = {
-    "ENABLED": env.bool("RATELIMIT_ENABLED", default=CONECTAR_ENV != "test"),
+    # The gateway is the edge that limits; a context's own service sits behind it (and would see
+    # every client as the gateway's address), so it does not limit again.
+    "ENABLED": env.bool("RATELIMIT_ENABLED", default=CONECTAR_ENV != "test" and TOPOLOGY.is_gateway),
     "REDIS_URL": env.str("RATELIMIT_REDIS_URL", default="") or REDIS_URL,
     "REDIS_TIMEOUT_SECONDS": env.float("RATELIMIT_REDIS_TIMEOUT_SECONDS", default=0.25),
     # Reverse proxies in front of the app that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
@@ -360,6 +362,15 @@ if REMOTE_CONTEXTS and not PRODUCTION and not any(k.startswith(f"{SERVICE_NAME}:
     # A split topology on one machine (make run, the tests): every process derives the same
     # per-service keys from the shared development SECRET_KEY. Production names its keys.
     INTERNAL_SERVICE_KEYS = [*INTERNAL_SERVICE_KEYS, *development_service_keys(SECRET_KEY)]
+# The gateway's proxy to lifted contexts (gateway/proxy.py): `read`/`write` bound the silence
+# between two chunks, not a whole download or upload.
+GATEWAY_PROXY = {
+    "connect_timeout": env.float("GATEWAY_PROXY_CONNECT_TIMEOUT_SECONDS", default=3.0),
+    "read_timeout": env.float("GATEWAY_PROXY_READ_TIMEOUT_SECONDS", default=30.0),
+    "write_timeout": env.float("GATEWAY_PROXY_WRITE_TIMEOUT_SECONDS", default=30.0),
+    "pool_timeout": env.float("GATEWAY_PROXY_POOL_TIMEOUT_SECONDS", default=5.0),
+    "max_connections": env.int("GATEWAY_PROXY_MAX_CONNECTIONS", default=100),
+}
 # Remote facades (platform/lifting): a call to a context in another process.
 REMOTE_FACADES = {
     "TIMEOUT_SECONDS": env.float("REMOTE_FACADE_TIMEOUT_SECONDS", default=15.0),
