@@ -21,13 +21,6 @@ from tests.support.network import unused_port
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def _closed_breakers():
-    reset_all()
-    yield
-    reset_all()
-
-
 @pytest.fixture
 def upstream():
     server = Upstream().start()

@@ -9,17 +9,9 @@ import json
 import pytest
 
 from conectar.gateway.openapi import context_schema, gateway_schema, merged_schema
-from conectar.platform.breakers import reset_all
 from conectar.platform.topology import CONTEXTS
 from tests.gateway.upstream import Upstream
 from tests.support.network import unused_port
-
-
-@pytest.fixture(autouse=True)
-def _closed_breakers():
-    reset_all()
-    yield
-    reset_all()
 
 
 @pytest.fixture
