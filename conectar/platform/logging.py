@@ -85,6 +85,9 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
             "root": {"handlers": ["console"], "level": level},
             "loggers": {
                 "django.db.backends": {"level": "WARNING"},
+                # One INFO line per HTTP request made (facade calls, the gateway's proxy, providers)
+                # says nothing the callee's access log and our own events do not; failures still log.
+                "httpx": {"level": "WARNING"},
                 "celery": {"level": level},
             },
         }
