@@ -168,7 +168,7 @@ def bench_journey() -> None:
         "PYTHONPATH": str(ROOT),
     }
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/pytest"), "-q", "-p", "no:cacheprovider", "--durations=0", *JOURNEYS],
+        [str(ROOT / ".venv/bin/pytest"), "-q", "-p", "no:cacheprovider", "--timeout=900", "--durations=0", *JOURNEYS],
         cwd=ROOT,
         env=env,
         capture_output=True,

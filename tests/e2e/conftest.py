@@ -18,6 +18,14 @@ from tests.support.professionals import oficio
 TOPOLOGIES = {"monolith": (), "split": ("payments", "notifications")}
 
 
+def pytest_collection_modifyitems(items):
+    # A ceiling, not a wait: the first test of each topology pays for starting its system (a dozen
+    # processes importing Django at once on 2 cores when split) on top of its own steps.
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.timeout(300))
+
+
 @pytest.fixture(scope="package", params=list(TOPOLOGIES))
 def e2e(request, django_db_setup, django_db_blocker, celery_worker):
     # The suite's own worker shares the broker's Redis db and listens to the same outboxes: it would
