@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+ORIGINAL_ENV = dict(os.environ)  # the journeys' pytest must not inherit the callee's production settings
 KEY = "bench-split-gateway-key-0123456789abcdef"
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/conectar_benchsplit"
 REDIS = "redis://127.0.0.1:6379/12"
@@ -161,7 +162,7 @@ DURATION = re.compile(r"^\s*([\d.]+)s call\s+(\S+)::(\S+)\[(monolith|split)\]", 
 
 def bench_journey() -> None:
     env = {
-        **os.environ,
+        **ORIGINAL_ENV,
         "TEST_DB_SUFFIX": "_benchsplit",
         "TEST_REDIS_DB": "12",
         "TEST_BROKER_DB": "13",
