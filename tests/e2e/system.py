@@ -51,19 +51,18 @@ SWEEPS = {
 }
 
 
-_STARTED: set[Path] = set()
-
-
 class Process:
     """One subprocess in its own process group, with its output in a log file."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = ()):
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = (), again: bool = False
+    ):
         self.name = name
         self.env = env
         self.log_path = LOGS / f"{name}.log"
-        # A process started again in this session keeps its earlier lines; a new session starts clean.
-        self._log = self.log_path.open("ab" if self.log_path in _STARTED else "wb")
-        _STARTED.add(self.log_path)
+        # Started again after a kill, it keeps its earlier lines (and readers of "listening on …"
+        # lines never see another system's: each start of a system writes its logs anew).
+        self._log = self.log_path.open("ab" if again else "wb")
         self.popen = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -173,7 +172,7 @@ class System:
         sock.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
         sock.listen(128)
         sock.set_inheritable(True)
-        self.processes[name] = _web(old.name, sock, old.env)
+        self.processes[name] = _web(old.name, sock, old.env, again=True)
         self.processes[name].wait_for(lambda: _answers(url), what=f"{name} answering again")
 
     @property
@@ -228,12 +227,12 @@ def _url(sock: socket.socket) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def _web(name: str, sock: socket.socket, env: dict[str, str]) -> Process:
+def _web(name: str, sock: socket.socket, env: dict[str, str], *, again: bool = False) -> Process:
     """daphne serving conectar.asgi on the already bound `sock`."""
     fd = sock.fileno()
     cmd = [str(BIN / "daphne"), "--fd", str(fd), "--access-log", "-", "conectar.asgi:application"]
     try:
-        return Process(name, cmd, env, pass_fds=(fd,))
+        return Process(name, cmd, env, pass_fds=(fd,), again=again)
     finally:
         sock.close()  # the child holds its own copy
 
