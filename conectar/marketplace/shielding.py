@@ -9,13 +9,28 @@ leaving ordinary numbers alone: prices ("$15.000", "15000 pesos"), dates ("12/03
 for digits: a phone number has at least `MIN_PHONE_DIGITS` digits, once dates and prices are set
 aside. The test table in tests/marketplace/test_shielding.py lists every case this is held to.
 
-Known limits: a number split across several messages, or spelled in a way not covered here
-(letters for digits, "O" for zero), passes; staff can still act on reports (the infraction webhook).
+Unicode: the detectors run on a plain view of the text (`_view`): compatibility forms folded
+(full-width digits and at signs, circled, mathematical and superscript digits), every script's
+decimal digits (Arabic-Indic, Devanagari, …) read as 0-9, invisible characters dropped (zero-width
+space and joiners, word joiner, soft hyphen, BOM, the variation selector and keycap of keycap-emoji
+digits, accents), dashes read as "-". The spans found there are mapped back onto the original text, so what is masked is
+exactly what the person typed, and what is kept stays byte for byte.
+
+Pieces: a number sent in several consecutive messages ("11 45", then "67 89 01") is caught by
+`shield_after`, which reads the new message after the sender's previous few (the caller picks
+them: services.chat) and masks the part of the new one that completes a contact detail.
+
+Known limits: letters for digits ("O" for zero, "l" for one), a number sent one or two digits per
+message over more messages than the caller's window, or spelled in a way not covered here, passes;
+staff can still act on reports (the infraction webhook).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MASK = "[oculto]"
@@ -29,6 +44,7 @@ class Shielded:
     text: str  # the text to store and deliver
     masked: bool  # something was hidden: the sender earns an infraction
     kinds: tuple[str, ...] = ()  # what was found ("phone", "email", "link", "handle")
+    across_messages: bool = False  # (part of) it completed a detail begun in the sender's earlier messages
 
 
 # --- links to contact platforms ----------------------------------------------------------------------
@@ -50,10 +66,14 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Written out: "fulano arroba gmail punto com", "fulano(at)gmail(dot)com", "fulano [at] gmail.com".
 _AT = r"(?:\s*@\s*|\s*[\(\[\{]\s*(?:at|arroba)\s*[\)\]\}]\s*|\s+(?:at|arroba)\s+)"
 _DOT = r"(?:\s*\.\s*|\s*[\(\[\{]\s*(?:dot|punto)\s*[\)\]\}]\s*|\s+(?:dot|punto)\s+)"
-_EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", _I)
+# The local part may be spelled too ("juan punto perez arroba …"), but a plain space never joins it
+# to the word before.
+_LOCAL_DOT = r"(?:\.|\s+(?:dot|punto)\s+|\s*[\(\[\{]\s*(?:dot|punto)\s*[\)\]\}]\s*)"
+_LOCAL = rf"[\w+-]+(?:{_LOCAL_DOT}[\w+-]+)*"
+_EMAIL_SPELLED = re.compile(rf"{_LOCAL}{_AT}[\w-]+(?:{_DOT}[\w-]+)+", _I)
 # "fulano arroba gmail" with no domain ending, for the big providers.
 _EMAIL_PROVIDER = re.compile(
-    rf"[\w.+-]+{_AT}(?:gmail|hotmail|yahoo|outlook|live|icloud|proton(?:mail)?|fibertel|speedy)\b", _I
+    rf"{_LOCAL}{_AT}(?:gmail|hotmail|yahoo|outlook|live|icloud|proton(?:mail)?|fibertel|speedy)\b", _I
 )
 
 # --- social handles -------------------------------------------------------------------------------------
@@ -186,14 +206,16 @@ def _word_phone_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _digit_phone_spans(text: str) -> list[tuple[int, int]]:
+def _digit_phone_spans(text: str, segments: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     # Blank out dates and prices (same length, so spans still point into `text`); a blanked char is
-    # not a separator, so it also splits runs around it.
+    # not a separator, so it also splits runs around it. Each message of a joined text (`segments`)
+    # has its own: "$15.000" ending one message is a price even if the next begins with digits.
     work = list(text)
-    for pattern in (_DATE, _PRICE):
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            work[start:end] = "x" * (end - start)
+    for seg_start, seg_end in segments or [(0, len(text))]:
+        for pattern in (_DATE, _PRICE):
+            for match in pattern.finditer(text[seg_start:seg_end]):
+                start, end = match.span()
+                work[seg_start + start : seg_start + end] = "x" * (end - start)
     blanked = "".join(work)
     spans = []
     for run in _DIGIT_RUN.finditer(blanked):
@@ -206,22 +228,81 @@ def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[i
     return [m.span(group) for m in pattern.finditer(text)]
 
 
-def find_contacts(text: str) -> list[tuple[int, int, str]]:
-    """Every contact detail found, as (start, end, kind), unmerged."""
+# --- the plain view the detectors read -----------------------------------------------------------------------
+_INVISIBLE = frozenset({"Cf", "Mn", "Me"})  # format chars (zero-width, soft hyphen), combining marks, keycaps
+_DOTS = frozenset("·•∙⋅‧")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _plain(ch: str) -> str:
+    """What one character reads as: compatibility form, ASCII digit, "-" for a dash, nothing if invisible."""
+    out = []
+    for part in unicodedata.normalize("NFKD", ch):
+        category = unicodedata.category(part)
+        if category in _INVISIBLE:
+            continue
+        if part.isdigit():  # any script's digit, and dingbat ones NFKD leaves alone
+            out.append(str(unicodedata.digit(part)))
+        elif category == "Pd" or part == "\u2212":  # dashes and the minus sign
+            out.append("-")
+        elif part in _DOTS:
+            out.append(".")
+        elif category == "Zs":
+            out.append(" ")
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+def _view(text: str) -> tuple[str, list[int] | None]:
+    """The text as the detectors read it, and for each of its characters the index in `text` it
+    came from (None: the view is `text` itself, the common ASCII case)."""
+    if not _NON_ASCII.search(text):
+        return text, None
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        plain = ch if ch.isascii() else _plain(ch)
+        chars.append(plain)
+        origin.extend([index] * len(plain))
+    view = "".join(chars)
+    return view, origin
+
+
+def _original_span(text: str, origin: list[int], start: int, end: int) -> tuple[int, int]:
+    first, last = origin[start], origin[end - 1] + 1
+    # Invisible characters right after the detail go with it (the keycap of a final 1️⃣).
+    while last < len(text) and not _plain(text[last]):
+        last += 1
+    return first, last
+
+
+def _find_in_view(view: str, segments: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    found += [(*s, "link") for s in _spans(_LINK, text)]
+    found += [(*s, "link") for s in _spans(_LINK, view)]
     for pattern in (_EMAIL, _EMAIL_SPELLED, _EMAIL_PROVIDER):
-        found += [(*s, "email") for s in _spans(pattern, text)]
+        found += [(*s, "email") for s in _spans(pattern, view)]
     for pattern in (_HANDLE_AFTER_COLON, _HANDLE_POSSESSIVE, _HANDLE_INVITE, _HANDLE_SHAPED):
-        found += [(*s, "handle") for s in _spans(pattern, text, "h")]
-    found += [(*s, "handle") for s in _spans(_AT_HANDLE, text)]
-    found += [(*s, "phone") for s in _digit_phone_spans(text)]
-    found += [(*s, "phone") for s in _word_phone_spans(text)]
+        found += [(*s, "handle") for s in _spans(pattern, view, "h")]
+    found += [(*s, "handle") for s in _spans(_AT_HANDLE, view)]
+    found += [(*s, "phone") for s in _digit_phone_spans(view, segments)]
+    found += [(*s, "phone") for s in _word_phone_spans(view)]
     return found
 
 
-def shield(text: str) -> Shielded:
-    found = sorted(find_contacts(text))
+def find_contacts(text: str, *, segments: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    """Every contact detail found, as (start, end, kind) spans of `text`, unmerged. `segments`: the
+    messages `text` joins, as spans of it (dates and prices are found per message)."""
+    view, origin = _view(text)
+    if origin is None:
+        return _find_in_view(view, segments)
+    in_view = [(bisect_left(origin, start), bisect_left(origin, end)) for start, end in segments]
+    found = _find_in_view(view, in_view)
+    return [(*_original_span(text, origin, start, end), kind) for start, end, kind in found if end > start]
+
+
+def _masked(text: str, found: list[tuple[int, int, str]]) -> Shielded:
+    found = sorted(found)
     if not found:
         return Shielded(text=text, masked=False)
     merged: list[list[int]] = []
@@ -237,3 +318,47 @@ def shield(text: str) -> Shielded:
     pieces.append(text[cursor:])
     kinds = tuple(sorted({kind for _s, _e, kind in found}))
     return Shielded(text="".join(pieces), masked=True, kinds=kinds)
+
+
+def shield(text: str) -> Shielded:
+    return _masked(text, find_contacts(text))
+
+
+# --- details sent in pieces -------------------------------------------------------------------------------------
+_JOIN = " "  # earlier messages are read as if sent in one line with the new one
+# Could this message continue a detail begun earlier? Digits, "@", spelled numbers and e-mail words, a
+# domain-like "a.b", or a lone word (the handle after an earlier "mi insta es"). Anything else — most
+# messages — needs no look at the earlier ones.
+_MAY_CONTINUE = re.compile(rf"\d|@|\w\.\w|(?<!\w)(?:{_NUMBER_WORD}|arroba|punto|dot|at)(?!\w)|^\W*[\w.]+\W*$", _I)
+
+
+def may_continue(text: str) -> bool:
+    """Whether `shield_after` could find more in `text` than `shield` does (callers skip fetching the
+    earlier messages when not)."""
+    return bool(_MAY_CONTINUE.search(_view(text)[0]))
+
+
+def shield_after(text: str, earlier: Sequence[str]) -> Shielded:
+    """Shield `text`, the newest of one sender's consecutive messages, `earlier` being the ones right
+    before it (oldest first, as stored, i.e. already shielded). Besides what `text` holds by itself,
+    the part of it that completes a detail begun in `earlier` is masked ("11 45", then "67 89 01").
+    The earlier messages stay as they are: they were delivered, and without their end they say little."""
+    found = find_contacts(text)
+    if not earlier:
+        return _masked(text, found)
+    segments, cursor = [], 0
+    for part in [*earlier, text]:
+        segments.append((cursor, cursor + len(part)))
+        cursor += len(part) + len(_JOIN)
+    offset = segments[-1][0]
+    joined = _JOIN.join([*earlier, text])
+    # What the joined text shows in the new message (a number's end, the handle after "mi insta es")
+    # beyond what the new message shows by itself.
+    covered = _masked(text, found).text
+    across = [
+        (max(start, offset) - offset, end - offset, kind)
+        for start, end, kind in find_contacts(joined, segments=segments)
+        if end > offset
+    ]
+    result = _masked(text, found + across)
+    return Shielded(result.text, result.masked, result.kinds, across_messages=result.text != covered)

@@ -1,13 +1,16 @@
+# ruff: noqa: RUF001 - the look-alike characters are the point of these cases
 """The contact masker against the evasions people really use, and the numbers it must leave alone.
 
 The table is the specification of `conectar.marketplace.shielding`: each MASKED case must come out
-with its contact detail gone (and `masked` set); each KEPT case must come out unchanged."""
+with its contact detail gone (and `masked` set); each KEPT case must come out unchanged. UNICODE and
+IN_PIECES give the exact text stored for the evasions that hide behind Unicode or spread a detail
+over several messages; UNICODE_KEPT and PIECES_KEPT are innocent messages that must not change."""
 
 import re
 
 import pytest
 
-from conectar.marketplace.shielding import MASK, shield
+from conectar.marketplace.shielding import MASK, may_continue, shield, shield_after
 
 # (message, the contact detail that must disappear)
 MASKED = [
@@ -118,3 +121,117 @@ def test_only_the_contact_is_masked_and_the_kinds_are_reported():
     result = shield("Hola! Sale $15.000, a las 18:30. Mi cel 11 4567 8901 o fulano@gmail.com, ig: @fulano")
     assert result.text == f"Hola! Sale $15.000, a las 18:30. Mi cel {MASK} o {MASK}, ig: {MASK}"
     assert result.kinds == ("email", "handle", "phone")
+
+
+# (message, exactly what is stored): the characters people use so that a filter does not see digits.
+ZWSP, ZWNJ, ZWJ, WORD_JOINER, SOFT_HYPHEN = "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"
+UNICODE = [
+    # full-width digits and signs (Japanese/Chinese keyboards, "aesthetic" text generators)
+    ("mi cel ０１１ ４５６７ ８９０１", f"mi cel {MASK}"),
+    ("＋５４ ９ １１ ４５６７－８９０１ escribime", f"{MASK} escribime"),
+    ("fulano＠gmail．com", MASK),
+    ("escribime a fulano ａｒｒｏｂａ gmail punto com", f"escribime a {MASK}"),
+    # invisible characters inside the number or the address
+    (f"llamame 11{ZWSP}4567{ZWSP}8901", f"llamame {MASK}"),
+    (f"11 45{ZWNJ}67 89{ZWJ}01 es mi cel", f"{MASK} es mi cel"),
+    (f"1145{WORD_JOINER}678901", MASK),
+    (f"11{SOFT_HYPHEN}4567{SOFT_HYPHEN}8901", MASK),
+    (f"ful{ZWSP}ano@gm{ZWSP}ail.com", MASK),
+    (f"on{ZWSP}ce cua{SOFT_HYPHEN}tro cinco seis siete ocho nueve cero", MASK),
+    # keycap emoji digits: digit + VARIATION SELECTOR-16 + COMBINING ENCLOSING KEYCAP
+    ("1️⃣1️⃣4️⃣5️⃣6️⃣7️⃣8️⃣9️⃣0️⃣1️⃣ llamame", f"{MASK} llamame"),
+    ("mi cel: 1️⃣1️⃣ 4️⃣5️⃣6️⃣7️⃣ 8️⃣9️⃣0️⃣1️⃣", f"mi cel: {MASK}"),
+    # other scripts' digits, and digits drawn as symbols
+    ("whatsapp ١١٤٥٦٧٨٩٠١", f"whatsapp {MASK}"),  # Arabic-Indic
+    ("۱۱ ۴۵۶۷ ۸۹۰۱", MASK),  # Extended Arabic-Indic (Persian)
+    ("११४५६७८९०१ llamame", f"{MASK} llamame"),  # Devanagari
+    ("𝟏𝟏 𝟒𝟓𝟔𝟕 𝟖𝟗𝟎𝟏", MASK),  # mathematical bold
+    ("①① ④⑤⑥⑦ ⑧⑨⓪①", MASK),  # circled
+    ("11–4567—8901", MASK),  # en and em dashes as separators
+    ("11\u00a04567\u202f8901", MASK),  # no-break spaces
+    # numbers in Spanish words, however they are typed
+    ("uno uno cuatro cinco seis siete ocho nueve cero uno", MASK),
+    ("mi número: uno uno, cuatro cinco, seis siete, ocho nueve", f"mi número: {MASK}"),
+    ("ｏｎｃｅ ｃｕａｔｒｏ ｃｉｎｃｏ ｓｅｉｓ ｓｉｅｔｅ ｏｃｈｏ ｎｕｅｖｅ ｃｅｒｏ", MASK),
+    ("ONCE CUATRO CINCO SEIS SIETE OCHO NUEVE CERO", MASK),
+    # e-mails spelled out, the local part included
+    ("juan punto perez arroba hotmail punto com", MASK),
+    ("te paso el mail de juan punto perez arroba gmail punto com", f"te paso el mail de {MASK}"),
+    ("Hola. fulano@gmail.com", f"Hola. {MASK}"),
+]
+
+UNICODE_KEPT = [
+    "El presupuesto es ＄１５.０００",
+    "sale ١٥٠٠٠ pesos",
+    "paso el １２/０３/２０２４ a las １８:３０",
+    "👍 gracias, ❤️",
+    "1️⃣ primero la cocina, 2️⃣ después el baño",
+    "Av. Corrientes 1234 — piso 5",
+    "el lote mide 300 m²",
+    "nos vemos en Av. Santa Fe 2345, 3º B",
+    f"hola{ZWSP}, ¿podés venir el lunes?",
+    "¿Cómo va? Te cuento: son dos o tres horas",
+]
+
+
+@pytest.mark.parametrize(("message", "stored"), UNICODE)
+def test_unicode_evasions_are_masked(message, stored):
+    result = shield(message)
+    assert result.text == stored
+    assert result.masked
+
+
+@pytest.mark.parametrize("message", UNICODE_KEPT)
+def test_innocent_unicode_is_kept_byte_for_byte(message):
+    result = shield(message)
+    assert not result.masked, result.text
+    assert result.text == message
+
+
+# (the sender's messages just before, the new one, what is stored for the new one)
+IN_PIECES = [
+    (["11 45"], "67 89 01", MASK),
+    (["mi cel es", "11 45"], "67 89 01", MASK),
+    (["11", "45", "67"], "89 01 dale?", f"{MASK} dale?"),
+    (["011 15"], "4567-89", MASK),
+    (["1️⃣1️⃣ 4️⃣5️⃣"], "6️⃣7️⃣ 8️⃣9️⃣0️⃣1️⃣", MASK),
+    (["once cuatro cinco"], "seis siete ocho nueve cero", MASK),
+    (["fulano arroba"], "gmail punto com", MASK),
+    (["fulano"], "@ hotmail . com", MASK),
+    (["mi insta es"], "fulano_22", MASK),
+    (["ig:"], "fulano", MASK),
+]
+
+PIECES_KEPT = [
+    (["te cobro $15.000"], "11 45 y listo"),
+    (["el presupuesto: $ 15.000"], "20 mil si hay que cambiar el caño"),
+    (["Av. Corrientes 1234"], "piso 5 depto 8"),
+    (["paso el 12/03/2024"], "a las 18:30"),
+    (["son 2 o 3 horas"], "unos 45 minutos más"),
+    (["11 45 67"], "hola"),
+    (["te mando por whatsapp"], "mañana"),
+    ([], "67 89 01"),
+]
+
+
+@pytest.mark.parametrize(("earlier", "message", "stored"), IN_PIECES)
+def test_a_detail_sent_in_pieces_is_masked_in_the_piece_that_completes_it(earlier, message, stored):
+    assert not shield(message).masked  # alone, each piece is innocent
+    assert may_continue(message)  # the caller does fetch the earlier messages for it
+    result = shield_after(message, earlier)
+    assert result.text == stored
+    assert result.masked
+    assert result.across_messages
+
+
+@pytest.mark.parametrize(("earlier", "message"), PIECES_KEPT)
+def test_innocent_consecutive_messages_are_kept(earlier, message):
+    result = shield_after(message, earlier)
+    assert not result.masked, result.text
+    assert result.text == message
+    assert not result.across_messages
+
+
+def test_most_messages_need_no_look_at_the_earlier_ones():
+    assert not may_continue("hola, ¿podés venir el lunes a la mañana?")
+    assert not may_continue("Perfecto, te espero entonces")

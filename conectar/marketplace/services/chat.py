@@ -112,6 +112,35 @@ def _announce(chat: Chat, message: Message) -> None:
     realtime.message_created(message)
 
 
+# A number sent in pieces ("11 45", then "67 89 01") is read together with the sender's messages
+# right before it: at most SPLIT_LOOKBACK of them, none older than SPLIT_WINDOW, and none before a
+# message of anyone else. One indexed query of a few rows, only for a message that could continue
+# a contact detail (digits, spelled numbers, e-mail words, a lone word): bounded and cheap.
+SPLIT_LOOKBACK = 4
+SPLIT_WINDOW = timedelta(minutes=10)
+
+
+def _sender_run(chat: Chat, sender_id: UUID) -> list[str]:
+    """The sender's consecutive text messages just before now in `chat`, oldest first (as stored)."""
+    recent = (
+        Message.objects.filter(chat=chat, created_at__gte=timezone.now() - SPLIT_WINDOW)
+        .order_by("-created_at", "-id")
+        .values_list("sender_id", "kind", "text")[:SPLIT_LOOKBACK]
+    )
+    run = []
+    for author, kind, text in recent:
+        if author != sender_id or kind != MessageKind.TEXTO:
+            break
+        run.append(text)
+    return run[::-1]
+
+
+def _shield(chat: Chat, sender_id: UUID, text: str) -> shielding.Shielded:
+    if not shielding.may_continue(text):
+        return shielding.shield(text)
+    return shielding.shield_after(text, _sender_run(chat, sender_id))
+
+
 def message_send(*, chat_id: UUID, sender_id: UUID, text: str) -> Message:
     """A participant writes in their chat (REST and socket alike). Contact details are masked until
     the pair has a paid trabajo; masking costs the sender an infraction; banned senders are refused."""
@@ -129,12 +158,16 @@ def message_send(*, chat_id: UUID, sender_id: UUID, text: str) -> Message:
             raise NotFound("No encontramos ese chat.")
         if chat.sender_banned:
             raise ChatBannedError
-        shielded = shielding.Shielded(text=text, masked=False) if chat.contacts_unlocked else shielding.shield(text)
+        if chat.contacts_unlocked:
+            shielded = shielding.Shielded(text=text, masked=False)
+        else:
+            shielded = _shield(chat, sender_id, text)
         message = _append(chat, sender_id=sender_id, kind=MessageKind.TEXTO, text=shielded.text, masked=shielded.masked)
         if shielded.masked:
+            pieces = ", en varios mensajes" if shielded.across_messages else ""
             bans.infraction_record(
                 user_id=sender_id,
-                reason=f"Datos de contacto en el chat ({', '.join(shielded.kinds)})",
+                reason=f"Datos de contacto en el chat ({', '.join(shielded.kinds)}{pieces})",
                 chat=chat,
                 message=message,
             )
