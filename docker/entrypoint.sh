@@ -19,6 +19,6 @@ case "$1" in
   beat)      exec celery -A conectar beat --loglevel=INFO --schedule /tmp/celerybeat-schedule ;;
   # A lifted context's worker (CONECTAR_SERVICE set): all of its queues, and its own beat.
   service-worker) exec celery -A conectar worker --beat --schedule /tmp/celerybeat-schedule --loglevel=INFO --concurrency "${WORKER_CONCURRENCY:-2}" -n "${CONECTAR_SERVICE:?}@%h" -Q "$(python manage.py celery_queues all)" ;;
-  migrate)   exec python manage.py setup_databases ;;
+  migrate)   python manage.py setup_databases && exec python manage.py setup_storage ;;
   *)         exec "$@" ;;
 esac
