@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -111,13 +112,28 @@ class Process:
         self._log.close()
 
 
-def _listening_socket() -> socket.socket:
-    """A bound, listening socket on a free port; the web server adopts it (no port race)."""
+def _listening_socket(port: int = 0) -> socket.socket:
+    """A bound, listening socket on a free port (or `port`); the web server adopts it (no port race)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+# Below Linux's ephemeral range (32768-60999): a port there is never some outgoing connection's
+# local port, so a service killed by a test can be started again on it.
+_RESTARTABLE_PORTS = range(20000, 32000)
+
+
+def _restartable_socket() -> socket.socket:
+    for port in random.sample(_RESTARTABLE_PORTS, 50):
+        try:
+            return _listening_socket(port)
+        except OSError:
+            continue
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
@@ -167,11 +183,7 @@ class System:
     def start_web_again(self, name: str, url: str) -> None:
         """Start the (killed) web server `name` again on the same port, with the same environment."""
         old = self.processes[name]
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
-        sock.listen(128)
-        sock.set_inheritable(True)
+        sock = _listening_socket(int(url.rsplit(":", 1)[1]))
         self.processes[name] = _web(old.name, sock, old.env, again=True)
         self.processes[name].wait_for(lambda: _answers(url), what=f"{name} answering again")
 
@@ -299,7 +311,7 @@ def start(*, lifted: tuple[str, ...] = ()) -> System:
         # checkout's return go there), so it adopts a socket bound here.
         web_sock, short_sock = _listening_socket(), _listening_socket()
         web_url, short_url = _url(web_sock), _url(short_sock)
-        service_socks = {ctx: _listening_socket() for ctx in lifted}
+        service_socks = {ctx: _restartable_socket() for ctx in lifted}
         short_socks = {ctx: _listening_socket() for ctx in lifted if ctx in SHORT_FUSE_CONTEXTS}
         services = {ctx: _url(sock) for ctx, sock in service_socks.items()}
         short_services = {**services, **{ctx: _url(sock) for ctx, sock in short_socks.items()}}
