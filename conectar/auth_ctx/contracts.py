@@ -47,6 +47,7 @@ class TokenClaims:
     role: Role
     is_active: bool
     is_staff: bool = False
+    expires_at: datetime | None = None  # the token's `exp`: e.g. when a chat socket must close
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,14 @@ class UserRegistered(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class UserLoggedIn(DomainEvent):
     name: ClassVar[str] = "auth_ctx.user_logged_in"
+    user_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoggedOut(DomainEvent):
+    """A session ended: its access token is denied and its refresh token blacklisted."""
+
+    name: ClassVar[str] = "auth_ctx.user_logged_out"
     user_id: UUID
 
 

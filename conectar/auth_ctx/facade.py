@@ -3,6 +3,7 @@ Keyword-only arguments, DTOs from contracts.py in and out."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from conectar.auth_ctx.contracts import (
@@ -66,9 +67,14 @@ def unban(*, user_id: UUID, by: UUID) -> AccountDTO:
 @context.function(idempotent=True)
 def validate_access_token(*, token: str) -> TokenClaims:
     """What a lifted service asks: is this access token good, and whose is it?"""
-    account = tokens.account_for(tokens.parse_access(token))
+    access = tokens.parse_access(token)
+    account = tokens.account_for(access)
     return TokenClaims(
-        user_id=account.pk, role=Role(account.role), is_active=account.is_active, is_staff=account.is_staff
+        user_id=account.pk,
+        role=Role(account.role),
+        is_active=account.is_active,
+        is_staff=account.is_staff,
+        expires_at=datetime.fromtimestamp(access["exp"], UTC),
     )
 
 

@@ -57,3 +57,16 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class DeniedAccessToken(models.Model):
+    """An access token logged out before it expired, by its `jti`. The database is the record, so a
+    cache flush or a Redis restart cannot revive a logged-out token (the cache only answers sooner);
+    a row is purged once its token would have expired anyway (`tokens.deny_access_token`)."""
+
+    jti = models.CharField(max_length=255, primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.jti

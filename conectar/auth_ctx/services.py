@@ -34,6 +34,7 @@ from conectar.auth_ctx.contracts import (
     TokenPair,
     UserBanned,
     UserLoggedIn,
+    UserLoggedOut,
     UserRegistered,
     UserUnbanned,
 )
@@ -105,7 +106,9 @@ def logout(*, account_id: UUID, access_token, refresh_token: str) -> None:
     with transaction.atomic(using=DB):
         outstanding = _lock_outstanding(refresh)
         BlacklistedToken.objects.create(token=outstanding)
-    tokens.deny_access_token(access_token)
+        tokens.deny_access_token(access_token, account_id=account_id)
+        publish(UserLoggedOut(user_id=account_id))  # the account's open chat sockets check their token
+    tokens.remember_denied(access_token)
 
 
 def _lock_outstanding(refresh) -> OutstandingToken:

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from conectar.auth_ctx import contracts as accounts
 from conectar.payments import contracts as payments
 from conectar.platform.eventbus.subscriptions import Listening
 
@@ -17,6 +18,9 @@ class MarketplaceConfig(AppConfig):
             payments.PaymentFailed: "on_payment_failed",
             payments.ChargebackOpened: "on_chargeback_opened",
             payments.Refunded: "on_refunded",
+            accounts.UserLoggedOut: "on_user_logged_out",
+            accounts.PasswordChanged: "on_password_changed",
+            accounts.UserBanned: "on_user_banned",
         },
     )
 

@@ -6,6 +6,11 @@
 - Close codes (after accepting, so browsers see them): 4401 no/invalid token, 4403 not a participant
   (an unknown chat too: its existence is not revealed), 4503 a backing service (Redis, PostgreSQL)
   is out of reach: connect again later.
+- An open socket lives as long as its token is honoured (services.socket_access): it closes 4401
+  when the token expires (a timer set from `exp` at connect) and, within a second, in every server
+  process, when that token is logged out or the account's password is changed or reset; 4403 when
+  the account is banned. A `message` or `read` frame is stored only after the token is checked
+  again, and nothing is accepted once a close is under way.
 - Server → client frames: `{"type":"ready"}` once the socket is subscribed and counted as present,
   `{"type":"message","message":{…}}` for every new message of the chat
   (REST or socket, including the sender's own), `{"type":"read","receipt":{…}}` for read marks,
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -32,7 +38,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.services import chat as chat_services
-from conectar.marketplace.services import presence
+from conectar.marketplace.services import presence, socket_access
 from conectar.marketplace.services.realtime import group_name
 from conectar.platform.outages import BACKING_SERVICE_DOWN
 from conectar.platform.request_input import loads_json
@@ -40,8 +46,8 @@ from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated, 
 
 log = structlog.get_logger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
+CLOSE_UNAUTHENTICATED = socket_access.CLOSE_UNAUTHENTICATED
+CLOSE_FORBIDDEN = socket_access.CLOSE_FORBIDDEN
 CLOSE_UNAVAILABLE = 4503
 _TOKEN_MARKERS = {"bearer", "jwt", "token", "access_token", "authorization"}
 
@@ -76,6 +82,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     user_id: UUID | None = None
     token: str | None = None
     _heartbeat: asyncio.Task | None = None
+    _expiry: asyncio.Task | None = None
+    _closing: int | None = None  # the close code, once the socket's credential is gone
 
     async def connect(self):
         token, subprotocol = token_from_scope(self.scope)
@@ -98,6 +106,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.chat_id, self.user_id, self.token = chat_id, claims.user_id, token
         await self.channel_layer.group_add(group_name(chat_id), self.channel_name)
+        await self.channel_layer.group_add(socket_access.account_group(claims.user_id), self.channel_name)
+        # Checked again now that the account's messages reach this socket: a revocation committed
+        # between the first check and joining the account's group told nobody.
+        code = await database_sync_to_async(socket_access.refusal)(token=token, user_id=claims.user_id)
+        if code is not None:
+            await self._shut(code)
+            return
+        if claims.expires_at is not None:
+            self._expiry = asyncio.create_task(self._close_at(claims.expires_at))
         await self._beat()
         self._heartbeat = asyncio.create_task(self._keep_alive())
         # Only now is the socket in the chat's group and counted as present: a client that waits for
@@ -105,13 +122,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "ready", "chat_id": str(chat_id), "user_id": str(claims.user_id)})
 
     async def disconnect(self, code):
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+        for task in (self._heartbeat, self._expiry):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.chat_id is None:
             return
         await self.channel_layer.group_discard(group_name(self.chat_id), self.channel_name)
+        await self.channel_layer.group_discard(socket_access.account_group(self.user_id), self.channel_name)
         await database_sync_to_async(presence.socket_closed)(
             chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
         )
@@ -120,6 +139,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(presence.socket_opened)(
             chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
         )
+
+    async def _close_at(self, expires_at: datetime):
+        await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()))
+        await self._shut(CLOSE_UNAUTHENTICATED)
+
+    async def _shut(self, code: int):
+        """Close once; from here on no frame is accepted and nothing more is pushed."""
+        if self._closing is None:
+            self._closing = code
+            await self.close(code=code)
 
     async def _keep_alive(self):
         while True:
@@ -132,22 +161,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- client → server ---------------------------------------------------------------------------
 
     async def receive_json(self, content, **kwargs):
-        if self.chat_id is None:
-            return
+        if self.chat_id is None or self._closing is not None:
+            return  # not joined, or closing: the frame is dropped, nothing stored
         kind = content.get("type") if isinstance(content, dict) else None
         try:
             if isinstance(content, DomainError):  # refused by the platform's input rules (decode_json)
                 raise content
             if kind == "message":
-                await database_sync_to_async(self._send_message)(content.get("text"))
+                await self._store(self._send_message, content.get("text"))
             elif kind in {"read", "mark_read"}:
-                await database_sync_to_async(chat_services.chat_mark_read)(chat_id=self.chat_id, user_id=self.user_id)
+                await self._store(self._mark_read)
             elif kind == "ping":
                 await self.send_json({"type": "pong"})
             else:
                 raise InvalidInput("Tipo de mensaje desconocido.", fields={"type": ["Usá message, read o ping."]})
         except NotAuthenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._shut(CLOSE_UNAUTHENTICATED)
         except BACKING_SERVICE_DOWN as exc:
             # Refused before anything was stored (a live push that fails after the commit is
             # swallowed by services.realtime), so sending again later cannot make a duplicate.
@@ -173,17 +202,36 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             return None  # answered as an unknown frame
 
+    async def _store(self, write, *args):
+        code = await database_sync_to_async(socket_access.write_if_honoured)(
+            token=self.token, user_id=self.user_id, write=lambda: write(*args)
+        )
+        if code is not None:
+            await self._shut(code)
+
     def _send_message(self, text) -> None:
-        # The token is checked again on every send: a logout, password change or account ban takes
-        # effect on an open socket too.
-        if _claims(self.token) is None:
-            raise NotAuthenticated
         chat_services.message_send(chat_id=self.chat_id, sender_id=self.user_id, text=text)
+
+    def _mark_read(self) -> None:
+        chat_services.chat_mark_read(chat_id=self.chat_id, user_id=self.user_id)
 
     # --- channel layer → client ----------------------------------------------------------------------
 
     async def chat_message(self, event):
-        await self.send_json({"type": "message", "message": event["message"]})
+        if self._closing is None:
+            await self.send_json({"type": "message", "message": event["message"]})
 
     async def chat_read(self, event):
-        await self.send_json({"type": "read", "receipt": event["receipt"]})
+        if self._closing is None:
+            await self.send_json({"type": "read", "receipt": event["receipt"]})
+
+    async def account_credentials_changed(self, event):  # socket_access.CHECK_MESSAGE
+        if self._closing is not None:
+            return
+        try:
+            code = await database_sync_to_async(socket_access.refusal)(token=self.token, user_id=self.user_id)
+        except BACKING_SERVICE_DOWN as exc:  # cannot tell: closed, the reconnect is checked afresh
+            log.warning("chat.socket_check_unavailable", chat_id=str(self.chat_id), error=repr(exc))
+            code = CLOSE_UNAVAILABLE
+        if code is not None:
+            await self._shut(code)
