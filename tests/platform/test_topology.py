@@ -109,3 +109,29 @@ def test_a_lifted_payments_process_has_no_other_contexts_database_code_or_queues
     assert (found["marketplace_facade_remote"], found["payments_facade_remote"]) == (True, False)
     assert found["apps"] == ["conectar.payments", "conectar.platform", "conectar.platform.eventbus"]
     assert sorted(found["queues"]) == ["celery", "eventbus.payments", "events.payments"]
+
+
+def test_a_publisher_elsewhere_routes_to_exactly_the_handlers_a_context_registers(settings):
+    """The declaration a publisher in another process reads (AppConfig.listens) names the same
+    (event, handler) pairs the subscriber registers where it runs, with the same atomicity."""
+    from conectar.platform.eventbus import subscriptions
+
+    lifted = ("payments", "notifications", "marketplace", "professionals", "users")
+    settings.REMOTE_CONTEXTS = dict.fromkeys(lifted, "http://127.0.0.1:9")
+    subscriptions._remote_subscriptions.cache_clear()
+    try:
+        declared = {
+            (s.event_type, s.key, s.context, s.atomic)
+            for subs in subscriptions._remote_subscriptions().values()
+            for s in subs
+        }
+    finally:
+        subscriptions._remote_subscriptions.cache_clear()
+    registered = {
+        (s.event_type, s.key, s.context, s.atomic)
+        for subs in subscriptions._by_event.values()
+        for s in subs
+        if s.context in lifted and s.key.startswith("conectar.")
+    }
+    assert declared == registered
+    assert {context for *_, context, _ in declared} == set(lifted)
