@@ -6,7 +6,8 @@ from conectar.gateway.session import router as session_router
 from conectar.platform.ninja_api import build_ninja_api
 
 api = build_ninja_api(urls_namespace="api")
-api.add_router("", session_router)
+if not settings.CONECTAR_SERVICE:  # the gateway's own routes; a context's service serves only its own
+    api.add_router("", session_router)
 # Only the contexts this process runs: a lifted one's modules cannot be imported here (its app is
 # not installed) and the gateway proxies its paths instead (gateway/proxy.py).
 if "professionals" in settings.CONTEXTS_HERE:

@@ -1,5 +1,5 @@
 """Which contexts a process runs (platform/topology.py), and what a context's own service can and
-cannot reach: only its own database alias, only its own queues; every other context's facade is a
+cannot reach: only its own database alias, only its own queues and routes; every other context's facade is a
 remote call and its internals cannot even be imported."""
 
 from __future__ import annotations
@@ -80,6 +80,15 @@ PROBE = textwrap.dedent(
     found["marketplace_facade_remote"] = hasattr(marketplace.trabajo, "__facade__")
     found["payments_facade_remote"] = hasattr(payments.payment_summary, "__facade__")
     found["apps"] = sorted(a for a in settings.INSTALLED_APPS if a.startswith("conectar."))
+    from django.urls import Resolver404, resolve
+    served = {}
+    for path in ("/api/v1/payment/webhook/mercadopago", "/api/v1/users/me", "/api/v1/auth/login", "/admin/"):
+        try:
+            resolve(path)
+            served[path] = True
+        except Resolver404:
+            served[path] = False
+    found["served"] = served
     out = io.StringIO()
     call_command("celery_queues", "all", stdout=out)
     found["queues"] = out.getvalue().strip().split(",")
@@ -109,6 +118,13 @@ def test_a_lifted_payments_process_has_no_other_contexts_database_code_or_queues
     assert (found["marketplace_facade_remote"], found["payments_facade_remote"]) == (True, False)
     assert found["apps"] == ["conectar.payments", "conectar.platform", "conectar.platform.eventbus"]
     assert sorted(found["queues"]) == ["celery", "eventbus.payments", "events.payments"]
+    # Its own routes only: not the gateway's compositions, another context's routes, or the admin.
+    assert found["served"] == {
+        "/api/v1/payment/webhook/mercadopago": True,
+        "/api/v1/users/me": False,
+        "/api/v1/auth/login": False,
+        "/admin/": False,
+    }
 
 
 def test_a_publisher_elsewhere_routes_to_exactly_the_handlers_a_context_registers(settings):
