@@ -19,13 +19,14 @@ REVOCATIONS = {"logout": 4401, "password_change": 4401, "password_reset": 4401, 
 NEW_PASSWORD = "Clave-Nueva-Segura-2026"
 
 
-def _ok(response) -> None:
+def _ok(response):
     assert response.status_code in {200, 204}, response.content
+    return response
 
 
-def revocation(client, how: str, who: Session, django_user_model) -> Callable[[], None]:
-    """The revoking request, ready to send: everything before it (an admin's session, the reset
-    link) is done here, so the caller times the revocation alone."""
+def revocation(client, how: str, who: Session, django_user_model) -> Callable[[], object]:
+    """The revoking request, ready to send (it returns the response): everything before it (an
+    admin's session, the reset link) is done here, so the caller times the revocation alone."""
     if how == "logout":
         body = {"refresh_token": who.refresh}
         return lambda: _ok(client.post("/api/v1/auth/logout", body, content_type=JSON, headers=who.headers))

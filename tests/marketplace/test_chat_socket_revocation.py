@@ -55,7 +55,7 @@ def test_a_frame_after_a_revocation_is_refused_not_stored_and_the_socket_closes(
         reader = await connected(pair.chat_id, pair.cliente.access)
         writer = await connected(pair.chat_id, pair.cliente.access)
         await sync_to_async(revoke)()
-        # Sent at once: these frames race the revocation's close message and must lose either way.
+        # Sent at once: with a worker about, these frames race the revocation's event; they lose either way.
         await reader.send_json_to({"type": "read"})
         await writer.send_json_to({"type": "message", "text": "Sí, el martes"})
         assert await close_code(reader) == REVOCATIONS[how]
@@ -68,7 +68,8 @@ def test_a_frame_after_a_revocation_is_refused_not_stored_and_the_socket_closes(
 @pytest.mark.parametrize("how", REVOCATIONS)
 def test_the_revocation_event_closes_the_revoked_sockets_of_that_account_and_no_other(client, django_user_model, how):
     """No frame needed: the event closes them. A logout ends one session, so a socket of the same
-    account's other session stays open; the others kill every earlier token of the account."""
+    account's other session stays open; the others kill every earlier token of the account — but
+    not the one a password change answers with."""
     pair = new_pair(client)
     other_session = login(client, pair.cliente.email).json()["access_token"]
     revoke = revocation(client, how, pair.cliente, django_user_model)
@@ -78,10 +79,15 @@ def test_the_revocation_event_closes_the_revoked_sockets_of_that_account_and_no_
         second = await connected(pair.chat_id, pair.cliente.access)
         elsewhere = await connected(pair.chat_id, other_session)
         pro = await connected(pair.chat_id, pair.pro.session.access)
-        await sync_to_async(revoke)()
+        response = await sync_to_async(revoke)()
+        fresh = await connected(pair.chat_id, response.json()["access_token"]) if how == "password_change" else None
         await sync_to_async(deliver_outbox)(to={"marketplace"})  # the marketplace's handlers, here and now
         for communicator in (first, second):
             assert await close_code(communicator) == REVOCATIONS[how]
+        if fresh is not None:
+            await fresh.send_json_to({"type": "ping"})
+            assert (await fresh.receive_json_from(timeout=TIMEOUT))["type"] == "pong"
+            await fresh.disconnect()
         if how == "logout":
             await elsewhere.send_json_to({"type": "ping"})
             assert (await elsewhere.receive_json_from(timeout=TIMEOUT))["type"] == "pong"
