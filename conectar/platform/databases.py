@@ -81,7 +81,16 @@ def database_settings(
         options["options"] = "-c jit=off"
         if pool_size:
             # min_size 0: an alias this process never uses never costs it a connection.
-            options["pool"] = {"min_size": 0, "max_size": pool_size, "timeout": pool_timeout, "max_idle": 300}
+            # reconnect_timeout: the pool gives up a failing connection attempt (backing off 1, 2, 4 s…)
+            # after this long, so the next request starts afresh; psycopg_pool's default of 5 minutes
+            # left a process waiting up to a minute after its database came back from an outage.
+            options["pool"] = {
+                "min_size": 0,
+                "max_size": pool_size,
+                "timeout": pool_timeout,
+                "max_idle": 300,
+                "reconnect_timeout": pool_timeout,
+            }
         databases[alias] = config
     return databases
 

@@ -313,7 +313,9 @@ class BodyLimitMiddleware:
 
 class ApiErrorBodyMiddleware:
     """A last guard for API paths: any error response that is not already JSON (Django's CSRF page,
-    a framework's bare 405) is rewritten into the one error body, keeping its status and headers."""
+    a framework's bare 405) is rewritten into the one error body, keeping its status and headers.
+    A plain Django view (the facade RPC endpoint, health, admin) that hits a database or Redis out
+    of reach answers 503 with Retry-After like DRF and Ninja do, instead of handler500's 500."""
 
     _KEEP = ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID")
 
@@ -335,6 +337,9 @@ class ApiErrorBodyMiddleware:
                 headers={h: response[h] for h in self._KEEP if response.has_header(h)},
             )
         return response
+
+    def process_exception(self, request, exception):
+        return outage_response(exception, request)  # None: not an outage, Django handles it as before
 
 
 _STATUS_DETAIL = {

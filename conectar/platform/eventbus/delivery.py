@@ -1,5 +1,9 @@
 """Running one subscriber on one event, exactly once in effect; what the attempt reports back to
-the publisher's relay (handled, retry later, dead); and the dead-letter path."""
+the publisher's relay (handled, retry later, dead); and the dead-letter path.
+
+The subscriber's database out of reach (refused, dropped, no pooled connection in time) is not the
+handler's failure: the attempt says "retry in OUTAGE_RETRY_SECONDS" without spending one of its
+MAX_RETRIES, so an outage of any length ends with the event handled, never dead-lettered."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.utils import timezone
 
 from conectar.platform.eventbus.models import DeadLetter, OutboxDelivery, ProcessedEvent
 from conectar.platform.eventbus.subscriptions import Subscription
+from conectar.platform.outages import RETRY_AFTER_SECONDS, database_unreachable, mark_database_down
 from conectar.platform.request_id import bind_request_id, reset_request_id
 from conectar.shared.events import from_payload
 
@@ -66,11 +71,27 @@ def _claim(alias: str, event_id: UUID, handler: str) -> bool:
 @dataclass(frozen=True)
 class Attempt:
     """What one delivery attempt tells the publisher: `handled` (the processed-events record
-    exists), `dead` (dead-lettered after the retries) or `retry` in `retry_in` seconds."""
+    exists), `dead` (dead-lettered after the retries) or `retry` in `retry_in` seconds — `outage`
+    when a database was out of reach, which does not count as a failure of the handler."""
 
     event_id: str
     outcome: str
     retry_in: float | None = None
+    outage: bool = False
+
+    def report(self) -> list:
+        """As sent in `eventbus.report` (the outage flag only when set)."""
+        return [self.event_id, self.outcome, self.retry_in, *([True] if self.outage else [])]
+
+
+def outage_delay(conf: dict) -> float:
+    """When to try again after an outage: RETRY_AFTER-like, with jitter so a backlog spreads out."""
+    seconds = conf.get("OUTAGE_RETRY_SECONDS", RETRY_AFTER_SECONDS)
+    return seconds / 2 + random.uniform(0, seconds / 2)  # noqa: S311 - jitter, not security
+
+
+def waiting(event_id: str, conf: dict) -> Attempt:
+    return Attempt(event_id, RETRY, outage_delay(conf), outage=True)
 
 
 def attempt(sub: Subscription, envelope: dict, *, failures: int, conf: dict) -> Attempt:
@@ -80,11 +101,21 @@ def attempt(sub: Subscription, envelope: dict, *, failures: int, conf: dict) -> 
     try:
         handle_once(sub, envelope)
     except Exception as exc:
+        if database_unreachable(exc):
+            log.warning("eventbus.database_unreachable", handler=sub.key, event_id=event_id, error=repr(exc))
+            if sub.atomic:  # its own database, the only one it touches
+                mark_database_down(sub.alias)
+            return waiting(event_id, conf)
         tries = failures + 1
         context = {"handler": sub.key, "event_id": event_id, "attempt": tries}
         if tries > conf["MAX_RETRIES"]:
             log.exception("eventbus.dead_letter", **context)
-            bury(sub, envelope, attempts=tries, error=repr(exc))
+            try:
+                bury(sub, envelope, attempts=tries, error=repr(exc))
+            except Exception as bury_exc:
+                if not database_unreachable(bury_exc):
+                    raise
+                return waiting(event_id, conf)  # buried on a later try, once its database answers
             return Attempt(event_id, DEAD)
         delay = retry_delay(tries, base=conf["RETRY_BACKOFF_SECONDS"], cap=conf["RETRY_BACKOFF_MAX_SECONDS"])
         log.warning("eventbus.retry", delay=delay, error=repr(exc), **context)

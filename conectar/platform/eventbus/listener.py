@@ -9,13 +9,16 @@ beat-scheduled sweep still relays anything a listener missed (worker down, broke
 notification is a shortcut, never the only path.
 
 Connections: the LISTEN connections (one per database listened to) and the relay's own, from the
-process's pool (one per database), in the worker's main process.
+process's pool (one per database), in the worker's main process. Each database is listened to on
+its own: one that is down (or drops the connection) is retried every `reconnect_seconds` while the
+others keep relaying at once.
 """
 
 from __future__ import annotations
 
 import select
 import threading
+import time
 
 import psycopg
 import structlog
@@ -63,32 +66,52 @@ class OutboxListener:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            conns: dict[int, tuple[str, psycopg.Connection]] = {}
-            try:
-                for alias in self.aliases:
-                    conn = _connect(alias)
-                    conns[conn.fileno()] = (alias, conn)
-                for alias in self.aliases:  # what committed while nobody listened goes out now
-                    self.on_news(alias)
-                self._listen(conns)
-            except Exception as exc:  # noqa: BLE001 - keep listening; the beat sweep covers the gap
-                log.warning("eventbus.listener_error", error=repr(exc))
-                self._stop.wait(self.reconnect_seconds)
-            finally:
-                for _, conn in conns.values():
-                    conn.close()
+        conns: dict[str, psycopg.Connection] = {}
+        retry_at: dict[str, float] = {}
+        try:
+            while not self._stop.is_set():
+                self._connect_missing(conns, retry_at)
+                if conns:
+                    self._listen_once(conns, retry_at)
+                else:  # nothing to listen to: wait for the next reconnection attempt
+                    self._stop.wait(self.reconnect_seconds)
+        finally:
+            for conn in conns.values():
+                conn.close()
 
-    def _listen(self, conns) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select(list(conns), [], [], 1.0)
-            news = set()
-            for fd in ready:
-                alias, conn = conns[fd]
-                if any(True for _ in conn.notifies(timeout=0)):
+    def _connect_missing(self, conns: dict[str, psycopg.Connection], retry_at: dict[str, float]) -> None:
+        for alias in self.aliases:
+            if alias in conns or retry_at.get(alias, 0.0) > time.monotonic():
+                continue
+            try:
+                conns[alias] = _connect(alias)
+            except Exception as exc:  # noqa: BLE001 - this database only; the beat sweep covers it meanwhile
+                log.warning("eventbus.listener_error", alias=alias, error=repr(exc))
+                retry_at[alias] = time.monotonic() + self.reconnect_seconds
+                continue
+            self._news(alias)  # what committed while nobody listened goes out now
+
+    def _listen_once(self, conns: dict[str, psycopg.Connection], retry_at: dict[str, float]) -> None:
+        by_fd = {conn.fileno(): alias for alias, conn in conns.items()}
+        ready, _, _ = select.select(list(by_fd), [], [], 1.0)
+        news = set()
+        for fd in ready:
+            alias = by_fd[fd]
+            try:
+                if any(True for _ in conns[alias].notifies(timeout=0)):
                     news.add(alias)
-            for alias in sorted(news):
-                self.on_news(alias)
+            except Exception as exc:  # noqa: BLE001 - that database dropped us: only it reconnects
+                log.warning("eventbus.listener_error", alias=alias, error=repr(exc))
+                conns.pop(alias).close()
+                retry_at[alias] = time.monotonic() + self.reconnect_seconds
+        for alias in sorted(news):
+            self._news(alias)
+
+    def _news(self, alias: str) -> None:
+        try:
+            self.on_news(alias)
+        except Exception as exc:  # noqa: BLE001 - a failed relay is retried by the beat sweep
+            log.warning("eventbus.relay_failed", alias=alias, error=repr(exc))
 
 
 class OutboxListenerStep(bootsteps.StartStopStep):

@@ -18,9 +18,10 @@ from django.conf import settings
 
 from conectar.platform.databases import alias_for
 from conectar.platform.eventbus.confirmations import deliveries_report
-from conectar.platform.eventbus.delivery import attempt
+from conectar.platform.eventbus.delivery import attempt, waiting
 from conectar.platform.eventbus.relay import RelayConfig, relay
 from conectar.platform.eventbus.subscriptions import UnknownHandler, subscription
+from conectar.platform.outages import database_available, database_unreachable, mark_database_down
 from conectar.platform.queues import eventbus_queue, events_queue
 
 log = structlog.get_logger(__name__)
@@ -52,7 +53,17 @@ def relay_now(alias: str) -> int:
 
 @shared_task(name=RELAY, ignore_result=True)
 def relay_outbox(alias: str) -> int:
-    return relay_now(alias)
+    # A database out of reach is skipped at once (beat asks again), not waited on by every process.
+    if not database_available(alias):
+        return 0
+    try:
+        return relay_now(alias)
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        mark_database_down(alias)
+        log.warning("eventbus.relay_database_unreachable", alias=alias, error=repr(exc))
+        return 0
 
 
 @shared_task(name=DELIVER, ignore_result=True, acks_late=True)
@@ -64,11 +75,19 @@ def deliver_batch(items: list[list], handler_key: str) -> None:
         # the publisher keeps them unconfirmed (and visible in the metrics) until someone looks.
         log.exception("eventbus.unknown_handler", handler=handler_key, event_ids=[e["event_id"] for e, _ in items])
         return
-    attempts = [attempt(sub, envelope, failures=failures, conf=settings.EVENTBUS) for envelope, failures in items]
+    attempts = []
+    available = database_available(sub.alias)
+    for envelope, failures in items:
+        if not available or (attempts and attempts[-1].outage):
+            # The subscriber's database is out of reach: the batch waits with it instead of each
+            # event spending its own connection timeout.
+            attempts.append(waiting(envelope["event_id"], settings.EVENTBUS))
+        else:
+            attempts.append(attempt(sub, envelope, failures=failures, conf=settings.EVENTBUS))
     publisher = items[0][0]["publisher"]
     try:
         report.apply_async(
-            args=[publisher, handler_key, [[a.event_id, a.outcome, a.retry_in] for a in attempts]],
+            args=[publisher, handler_key, [a.report() for a in attempts]],
             queue=eventbus_queue(alias_for(publisher)),
         )
     except Exception:
@@ -77,4 +96,16 @@ def deliver_batch(items: list[list], handler_key: str) -> None:
 
 @shared_task(name=REPORT, ignore_result=True)
 def report(publisher: str, handler_key: str, attempts: list[list]) -> None:
-    deliveries_report(alias_for(publisher), handler=handler_key, attempts=attempts)
+    # With the publisher's database out of reach the report is dropped: its deliveries stay open and
+    # are sent again when their lease runs out, and the subscriber reports again (deduped).
+    alias = alias_for(publisher)
+    if not database_available(alias):
+        log.warning("eventbus.report_dropped", alias=alias, handler=handler_key)
+        return
+    try:
+        deliveries_report(alias, handler=handler_key, attempts=attempts)
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        mark_database_down(alias)
+        log.warning("eventbus.report_dropped", alias=alias, handler=handler_key, error=repr(exc))
