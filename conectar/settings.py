@@ -499,6 +499,9 @@ PAYOUT_MAX_ATTEMPTS = env.int("PAYOUT_MAX_ATTEMPTS", default=6)
 # capped at 15 min); PAYOUT_MAX_ATTEMPTS bounds both. The beat sweep re-sends whatever stayed due.
 PAYMENTS_RETRY_BACKOFF_SECONDS = env.float("PAYMENTS_RETRY_BACKOFF_SECONDS", default=15.0)
 PAYMENTS_SWEEP_SECONDS = env.float("PAYMENTS_SWEEP_SECONDS", default=60.0)
+# How long a worker owns a refund or payout it is sending before another may take it over (its
+# death mid-call is noticed then). 0: derived from the MercadoPago timeouts (retries.lease_seconds).
+PAYMENTS_LEASE_SECONDS = env.float("PAYMENTS_LEASE_SECONDS", default=0.0)
 
 # --- Notifications: push (FCM), e-mail (SendGrid), SMS (Twilio) ----------------------------------------
 # Credentials come only from here. In production every channel of NOTIFY_CHANNELS needs its

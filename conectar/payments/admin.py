@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from conectar.payments.models import (
+    HeldDecision,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -24,8 +25,7 @@ from conectar.payments.models import (
     RefundStatus,
     WebhookNotification,
 )
-from conectar.payments.services import alerts, chargebacks, payouts, refunds
-from conectar.payments.services import payments as payment_services
+from conectar.payments.services import alerts, chargebacks, freeze, payouts, refunds
 from conectar.payments.services.payouts import REFERENCE_MAX_LENGTH
 from conectar.platform.admin_actions import action_with_form, apply_each
 from conectar.platform.admin_filters import QueueFilter
@@ -87,7 +87,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Levantar el congelamiento (contracargo o mediación resueltos)", permissions=["unfreeze"])
     def unfreeze(self, request, queryset):
-        done = sum(payment_services.payment_unfreeze(payment_id=p.pk) for p in queryset)
+        done = sum(freeze.payment_unfreeze(payment_id=p.pk) for p in queryset)
         self.message_user(request, f"Se descongelaron {done} pago(s).", messages.SUCCESS)
 
     @admin.action(
@@ -220,6 +220,15 @@ class PaymentAlertAdmin(ReadOnlyAdmin):
     def resolve(self, request, queryset):
         done = alerts.alerts_resolve(alert_ids=queryset.values_list("pk", flat=True), by=request.user.pk)
         self.message_user(request, f"Se resolvieron {done} alerta(s).", messages.SUCCESS)
+
+
+@admin.register(HeldDecision)
+class HeldDecisionAdmin(ReadOnlyAdmin):
+    """Decisions a chargeback or mediation holds: carried out when the freeze is lifted."""
+
+    list_display = ("created_at", "trabajo_id", "event_type", "settled_at", "outcome")
+    list_filter = ("event_type", ("settled_at", admin.EmptyFieldListFilter))
+    search_fields = ("=trabajo_id",)
 
 
 @admin.register(WebhookNotification)

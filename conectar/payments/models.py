@@ -249,6 +249,28 @@ class Refund(models.Model):
         return idempotency_key(self.pk, self.send_round)
 
 
+class HeldDecision(models.Model):
+    """A marketplace decision on a trabajo's money (release, dispute split, cancellation) that arrived
+    while a chargeback or mediation froze it. Kept here instead of failing until the bus gives up
+    (a chargeback lasts weeks): carried out when the freeze is lifted (the case won, or staff lift
+    it), dropped when the chargeback is lost (the issuer already took the money back)."""
+
+    id = models.BigAutoField(primary_key=True)
+    trabajo_id = models.UUIDField(db_index=True)
+    event_id = models.UUIDField(unique=True)  # the decision's event: held once however often delivered
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} · trabajo {self.trabajo_id} · {self.outcome or 'retenida'}"
+
+
 # --- ledger ----------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from conectar.payments.models import (
     RefundStatus,
     TransactionKind,
 )
-from conectar.payments.services import ledger, money_returned
+from conectar.payments.services import escrow, ledger, money_returned
 from conectar.platform.databases import alias_for
 from conectar.shared.errors import Conflict, NotFound
 
@@ -49,6 +49,7 @@ def chargeback_lost(*, payment_id: UUID) -> Decimal:
         if ledger.already_posted(key):
             raise Conflict("Este contracargo ya se registró como perdido.", code="already_recorded")
         _annul_unsent_refunds(payment)
+        escrow.held_drop(payment, reason="contracargo perdido (el emisor devolvió el pago)")
         # What the issuer took back: MercadoPago's amount less what had been refunded before.
         taken = ProviderPayment.objects.filter(pk=payment.mercadopago_payment_id).first()
         amount = (taken.amount - taken.amount_refunded) if taken is not None else Decimal("0.00")

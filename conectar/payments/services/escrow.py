@@ -4,8 +4,12 @@ split (DisputeResolved), cancellation (WorkCancelled).
 Each runs inside the event handler's transaction (the bus records the event as processed in the same
 commit) and under the Payment lock. The amounts come from the event (the marketplace froze the
 commission rate at accept time); they must add up to the price and to what the escrow holds. If they
-do not, or the money is frozen or was never confirmed, the handler raises: the event is retried and
-then dead-lettered for staff, and nothing moves. Money that cannot be accounted for is never guessed.
+do not, or the money was never confirmed, the handler raises: the event is retried and then
+dead-lettered for staff, and nothing moves. Money that cannot be accounted for is never guessed.
+
+A decision that finds the money frozen by a chargeback or mediation is held (`settle_or_hold`), not
+retried into a dead letter: it is carried out when the freeze is lifted (`held_settle`) and dropped
+when the chargeback is lost (`held_drop`).
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from decimal import Decimal
 
 import structlog
 from django.db import transaction
+from django.utils import timezone
 
 from conectar.marketplace.contracts import DisputeResolved, WorkCancelled, WorkCompleted
 from conectar.payments.contracts import PaymentStatus, refund_id_for
-from conectar.payments.models import Payment, PaymentAlert, Refund, RefundInitiator, TransactionKind
+from conectar.payments.models import HeldDecision, Payment, PaymentAlert, Refund, RefundInitiator, TransactionKind
 from conectar.payments.services import alerts, ledger, payouts, refunds
 from conectar.payments.services.payments import ensure_money_movable, is_confirmed, locked_payment
 from conectar.platform.databases import alias_for
+from conectar.shared.errors import Conflict
+from conectar.shared.events import from_payload, to_payload
 
 DB = alias_for("payments")
 log = structlog.get_logger(__name__)
@@ -144,4 +151,70 @@ def cancellation_settle(event: WorkCancelled) -> None:
         amount=remaining,
         initiated_by=RefundInitiator.MARKETPLACE if event.refund else RefundInitiator.PAYMENTS,
         reason=f"Trabajo cancelado ({event.cancelled_by}): {event.motivo}"[:300],
+    )
+
+
+# --- decisions that meet a frozen payment ---------------------------------------------------------------
+
+_SETTLE = {
+    WorkCompleted: release_on_completed,
+    DisputeResolved: dispute_settle,
+    WorkCancelled: cancellation_settle,
+}
+Decision = WorkCompleted | DisputeResolved | WorkCancelled
+
+
+@transaction.atomic(using=DB)
+def settle_or_hold(event: Decision) -> None:
+    """Carry out the marketplace's decision, or hold it while a chargeback or mediation freezes the
+    money. The Payment lock is taken first and kept to the commit, so a freeze lifted concurrently
+    either sees this decision held or comes before it and lets it through."""
+    payment = locked_payment(event.trabajo_id)
+    if payment is not None and payment.frozen and is_confirmed(payment):
+        HeldDecision.objects.bulk_create(
+            [
+                HeldDecision(
+                    trabajo_id=event.trabajo_id,
+                    event_id=event.event_id,
+                    event_type=event.type_name(),
+                    payload=to_payload(event),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        log.warning("payments.decision_held", trabajo_id=str(event.trabajo_id), event_type=event.type_name())
+        return
+    _SETTLE[type(event)](event)
+
+
+def held_settle(payment: Payment) -> int:
+    """The freeze was just lifted (inside that transaction, the Payment locked): carry out what was
+    held, in arrival order. One that cannot be carried out any more is closed with the reason and an
+    alert, never retried blindly. Returns how many were carried out."""
+    done = 0
+    for held in HeldDecision.objects.select_for_update().filter(trabajo_id=payment.trabajo_id, settled_at=None):
+        event = from_payload(held.event_type, held.payload)
+        try:
+            with transaction.atomic(using=DB):
+                _SETTLE[type(event)](event)
+        except (EscrowMismatch, Conflict) as exc:
+            held.outcome = f"no aplicada: {exc}"[:300]
+            alerts.alert_raise(
+                kind=PaymentAlert.Kind.AMOUNT_MISMATCH,
+                key=f"held_decision:{held.event_id}",
+                trabajo_id=payment.trabajo_id,
+                detail=f"La decisión retenida {held.event_type} no se pudo aplicar al levantar el congelamiento: {exc}",
+            )
+        else:
+            held.outcome = "aplicada al levantar el congelamiento"
+            done += 1
+        held.settled_at = timezone.now()
+        held.save(update_fields=["settled_at", "outcome"])
+    return done
+
+
+def held_drop(payment: Payment, *, reason: str) -> None:
+    """A chargeback lost: the issuer returned the money; nothing held may move it again."""
+    HeldDecision.objects.filter(trabajo_id=payment.trabajo_id, settled_at=None).update(
+        settled_at=timezone.now(), outcome=f"descartada: {reason}"[:300]
     )

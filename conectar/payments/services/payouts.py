@@ -94,7 +94,13 @@ def payout_create(*, trabajo_id: UUID, profesional_id: UUID, amount: Decimal) ->
 
 
 def _claim(payout_id: UUID) -> Payout | None:
+    trabajo_id = Payout.objects.filter(pk=payout_id).values_list("trabajo_id", flat=True).first()
+    if trabajo_id is None:
+        return None
     with transaction.atomic(using=DB):
+        # The Payment first (the lock order everywhere): a freeze, or its lifting, cannot slip
+        # between reading `frozen` here and taking the lease (or holding the payout).
+        payment = Payment.objects.select_for_update().filter(trabajo_id=trabajo_id).first()
         payout = (
             Payout.objects.select_for_update(skip_locked=True)
             .filter(pk=payout_id, status__in=[PayoutStatus.PENDING, PayoutStatus.SENT])
@@ -102,7 +108,7 @@ def _claim(payout_id: UUID) -> Payout | None:
         )
         if payout is None or not retries.is_due(payout.next_attempt_at):
             return None
-        if Payment.objects.filter(trabajo_id=payout.trabajo_id, frozen=True).exists() and not payout.reference:
+        if payment is not None and payment.frozen and not payout.reference:
             # Nothing sent yet and a chargeback or mediation is open: hold it until staff unfreeze.
             retries.hold(payout, reason="Retenida: el pago del trabajo tiene un contracargo o mediación abierta.")
             return None

@@ -167,7 +167,13 @@ def staff_refund(
 def _claim(refund_id: UUID) -> Refund | None:
     """Take a due REQUESTED refund for one attempt (a lease: if this worker dies mid-call, the sweep
     tries again once the lease is over)."""
+    trabajo_id = Refund.objects.filter(pk=refund_id).values_list("trabajo_id", flat=True).first()
+    if trabajo_id is None:
+        return None
     with transaction.atomic(using=DB):
+        # The Payment first (the lock order everywhere): a freeze, or its lifting, cannot slip
+        # between reading `frozen` here and taking the lease (or holding the refund).
+        payment = locked_payment(trabajo_id)
         refund = (
             Refund.objects.select_for_update(skip_locked=True)
             .filter(pk=refund_id, status=RefundStatus.REQUESTED)
@@ -175,7 +181,7 @@ def _claim(refund_id: UUID) -> Refund | None:
         )
         if refund is None or not retries.is_due(refund.next_attempt_at):
             return None
-        if Payment.objects.filter(pk=refund.payment_id, frozen=True).exists():
+        if payment is not None and payment.frozen:
             # A chargeback or mediation came after the reservation: the issuer may already be
             # returning this money. Hold it (not due) until staff lift the freeze.
             retries.hold(refund, reason="Retenido: el pago tiene un contracargo o mediación abierta.")

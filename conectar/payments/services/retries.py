@@ -20,7 +20,10 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def lease_seconds() -> float:
-    """How long a claimed attempt owns its row: longer than one adapter call with its own retries."""
+    """How long a claimed attempt owns its row: longer than one adapter call with its own retries
+    (PAYMENTS_LEASE_SECONDS overrides it: tests prove a takeover after a short one)."""
+    if settings.PAYMENTS_LEASE_SECONDS > 0:
+        return settings.PAYMENTS_LEASE_SECONDS
     per_call = settings.MERCADOPAGO_TIMEOUT_SECONDS * 2  # connect + read
     return per_call * (1 + getattr(settings, "MERCADOPAGO_MAX_RETRIES", 2)) + 30
 

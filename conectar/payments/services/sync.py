@@ -16,6 +16,8 @@ Per MercadoPago status of the payment read:
 - approved for a trabajo already paid by another MercadoPago payment → a staff alert (double pay).
 - rejected / cancelled, while unpaid → REJECTED, PaymentFailed (the trabajo stays payable).
 - charged_back / in_mediation of the confirmed payment → frozen, ChargebackOpened, staff alert.
+- approved again after charged_back / in_mediation → the case was won: the freeze is lifted and
+  what it held goes on (services/freeze.py).
 - refunded, or approved with a refunded amount, of the confirmed payment → whatever MercadoPago
   refunded beyond the refunds we asked for is a provider refund: booked and published.
 - pending / in_process / authorized → recorded, nothing else.
@@ -51,7 +53,7 @@ from conectar.payments.models import (
     RefundStatus,
     TransactionKind,
 )
-from conectar.payments.services import alerts, ledger, money_returned, refunds
+from conectar.payments.services import alerts, freeze, ledger, money_returned, refunds
 from conectar.payments.services.payments import is_confirmed, locked_payment
 from conectar.platform.databases import alias_for
 from conectar.platform.events import publish
@@ -258,9 +260,13 @@ def _apply_to_confirmed(payment: Payment, mp: MPPayment, *, changed: bool) -> st
     elif mp.status == REFUNDED:
         payment.status = PaymentStatus.REFUNDED
     elif mp.status == APPROVED and payment.status in DISPUTED.values():
-        # The mediation ended in our favour. The freeze stays until staff lift it: the marketplace
-        # opened a dispute for it, and its resolution says where the money goes.
+        # The chargeback or mediation was decided for us: MercadoPago holds the money again. The
+        # freeze goes, and what it held (a release, a payout, a refund) goes on now.
         payment.status = PaymentStatus.APPROVED
+        payment.save()  # before what the freeze held runs: it reads the payment afresh
+        if payment.frozen:
+            freeze.freeze_lift(payment)
+            outcome = "contracargo ganado: congelamiento levantado"
     payment.save()
     booked = _book_provider_refunds(payment, mp)
     return f"reembolso externo de {booked}" if booked else outcome
