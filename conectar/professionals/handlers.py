@@ -20,7 +20,11 @@ def on_user_registered(event: UserRegistered) -> None:
 
 
 def on_user_updated(event: UserUpdated) -> None:
-    profiles.person_copy_update(usuario_id=event.user_id, nombre=event.nombre, apellido=event.apellido)
+    # Only the names this change made: a phone saved before the registration event reached the
+    # users context carries that profile's still-empty names, which must not erase ours.
+    names = {field: getattr(event, field) for field in ("nombre", "apellido") if field in event.changed}
+    if names:
+        profiles.person_copy_update(usuario_id=event.user_id, **names)
 
 
 def on_avatar_uploaded(event: AvatarUploaded) -> None:
