@@ -8,12 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from conectar.marketplace.contracts import Actor
 from conectar.marketplace.models import Message, Trabajo
-from conectar.marketplace.services import ofertas
+from conectar.marketplace.services import ofertas, trabajos
+from conectar.marketplace.workflow import Action
 from conectar.shared.errors import Conflict
 from tests.marketplace.deals import new_deal, offer
 from tests.support.concurrency import run_concurrently
 from tests.support.events import published
+from tests.support.professionals import award_points
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=False)
 
@@ -48,11 +51,35 @@ def test_accepting_creates_the_trabajo_and_its_checkout(client, mp_sandbox):
 
 def test_the_frozen_rate_does_not_follow_later_level_changes(client, mp_sandbox):
     deal = new_deal(client)
-    oferta_id = offer(client, deal).json()["id"]
-    trabajo_id = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers).json()["trabajo_id"]
-    frozen = Trabajo.objects.get(pk=trabajo_id).tasa_comision
-    type(deal.pro.refresh()).objects.filter(pk=deal.pro.id).update(tasa_comision_actual=Decimal("0.100"))
-    assert Trabajo.objects.get(pk=trabajo_id).tasa_comision == frozen != Decimal("0.100")
+
+    def accepted(precio: str) -> Trabajo:
+        oferta_id = offer(client, deal, precio=precio).json()["id"]
+        response = client.post(f"/api/v1/offers/{oferta_id}/accept", headers=deal.cliente.headers)
+        assert response.status_code == 200, response.content
+        return Trabajo.objects.get(pk=response.json()["trabajo_id"])
+
+    first = accepted("10000.00")
+    assert first.tasa_comision == Decimal("0.200")  # BRONCE, frozen at accept
+    award_points(deal.pro, 15_000)  # the professional climbs to DIAMANTE: 10 % from now on
+    assert accepted("10000.00").tasa_comision == Decimal("0.100")  # a new acceptance takes the new rate
+
+    # The first trabajo is released at the rate it was accepted with, not the professional's current one.
+    trabajos.apply(trabajo_id=first.pk, action=Action.CONFIRMAR_PAGO, actor=Actor.SISTEMA)
+    done = trabajos.apply(
+        trabajo_id=first.pk, action=Action.FINALIZAR, actor=Actor.CLIENTE, actor_id=deal.cliente.user_id
+    )
+    assert (done.tasa_comision, done.comision_plataforma, done.monto_liberado) == (
+        Decimal("0.200"),
+        Decimal("2000.00"),
+        Decimal("8000.00"),
+    )
+    [released] = [
+        e for e in published("marketplace.work_completed.v1", "marketplace") if e["trabajo_id"] == str(first.pk)
+    ]
+    assert (Decimal(released["tasa_comision"]), Decimal(released["comision_plataforma"])) == (
+        Decimal("0.200"),
+        Decimal("2000.00"),
+    )
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)

@@ -18,8 +18,8 @@ from conectar.marketplace.contracts import Actor, DisputeResolved, WorkCancelled
 from conectar.payments import facade
 from conectar.payments.contracts import CheckoutDTO
 from conectar.payments.mercadopago import client as mercadopago
-from conectar.payments.models import Payment
-from conectar.payments.services import ledger, sync
+from conectar.payments.models import Payment, Payout, PayoutStatus, Refund, RefundStatus
+from conectar.payments.services import ledger, payouts, refunds, sync
 from conectar.platform.events import publish
 from tests.support.events import deliver_outbox
 
@@ -212,3 +212,53 @@ def payments_worker(worker, mp_sandbox, live_server, settings):
     settings.PUBLIC_API_URL = live_server.url
     settings.PAYMENTS_RETRY_BACKOFF_SECONDS = 0.2
     return worker
+
+
+# --- what other contexts' money tests read of a trabajo (they may not import payments' services) ---------
+
+
+def escrow_of(trabajo_id) -> Decimal:
+    return ledger.escrow_balance(uuid.UUID(str(trabajo_id)))
+
+
+def money_out_of(trabajo_id) -> Decimal:
+    """What left the platform's account for the trabajo: refunds of its confirmed payment (ours and
+    MercadoPago's own) and payouts to the professional, as the ledger says."""
+    rows = sql(
+        "SELECT coalesce(sum(-e.amount), 0) FROM payments_ledger_entry e "
+        "JOIN payments_ledger_transaction t ON t.id = e.transaction_id "
+        "JOIN payments_ledger_account a ON a.id = e.account_id "
+        "WHERE a.code = 'mercadopago_clearing' AND t.trabajo_id = %s "
+        "AND t.kind IN ('refund_completed', 'provider_refund', 'chargeback_lost', 'payout_completed')",
+        [str(trabajo_id)],
+    )
+    return Decimal(rows[0][0])
+
+
+def money_in_of(trabajo_id) -> Decimal:
+    rows = sql(
+        "SELECT coalesce(sum(e.amount), 0) FROM payments_ledger_entry e "
+        "JOIN payments_ledger_transaction t ON t.id = e.transaction_id "
+        "JOIN payments_ledger_account a ON a.id = e.account_id "
+        "WHERE a.code = 'mercadopago_clearing' AND t.trabajo_id = %s "
+        "AND t.kind IN ('payment_received', 'duplicate_payment')",
+        [str(trabajo_id)],
+    )
+    return Decimal(rows[0][0])
+
+
+def releases_of(trabajo_id) -> int:
+    return sql(
+        "SELECT count(*) FROM payments_ledger_transaction WHERE trabajo_id = %s AND kind = 'release'",
+        [str(trabajo_id)],
+    )[0][0]
+
+
+def send_queued() -> None:
+    """The payments worker's part, done in-process: one attempt at every due refund and payout."""
+    for refund_id in Refund.objects.filter(status=RefundStatus.REQUESTED).values_list("pk", flat=True):
+        refunds.refund_send(refund_id)
+    for payout_id in Payout.objects.filter(status__in=[PayoutStatus.PENDING, PayoutStatus.SENT]).values_list(
+        "pk", flat=True
+    ):
+        payouts.payout_send(payout_id)

@@ -27,10 +27,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from conectar.marketplace.contracts import DisputeResolved, WorkCompleted
 from conectar.payments.mercadopago import client as mercadopago
 from conectar.payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, Refund, RefundStatus
-from conectar.payments.services import payments as payment_services
 from conectar.payments.services import refunds
+from conectar.payments.services.escrow import EscrowMismatch
+from conectar.payments.services.freeze import payment_unfreeze
 from conectar.platform.eventbus.delivery import handle_once
 from conectar.platform.eventbus.models import OutboxEvent
 from conectar.platform.eventbus.subscriptions import subscriptions_for
@@ -71,13 +73,15 @@ class Model:
     rate: Decimal
     state: str = PENDIENTE
     closed: bool = False  # payments accepted a decision that empties the escrow
-    refused: list[str] = field(default_factory=list)  # decisions payments refused (dead letters)
+    refused: list[str] = field(default_factory=list)  # decisions payments refused (dead letters, asserted)
     mp_ids: list[str] = field(default_factory=list)
 
 
-def deliver_to_payments(*events) -> list[Exception]:
+def deliver_to_payments(*events) -> list[EscrowMismatch]:
     """Publish as the marketplace does; deliver every pending event to payments' handlers only (the
-    toy marketplace plays the other side). A handler that raises is what the bus would dead-letter."""
+    toy marketplace plays the other side). The one documented refusal of a decision — amounts that
+    no longer match the escrow, which the bus dead-letters for staff — is handed back for the caller
+    to check it was due; any other exception fails the example."""
     with transaction.atomic(using="marketplace"):
         for event in events:
             publish(event)
@@ -88,7 +92,7 @@ def deliver_to_payments(*events) -> list[Exception]:
                 if sub.context == "payments":
                     try:
                         handle_once(sub, row.envelope)
-                    except Exception as exc:  # noqa: BLE001 - a dead letter, asserted on by the caller
+                    except EscrowMismatch as exc:
                         errors.append(exc)
             OutboxEvent.objects.using("marketplace").filter(pk=row.pk).update(relayed_at=timezone.now())
     return errors
@@ -102,8 +106,14 @@ def sandbox_payment(mp_sandbox, model: Model) -> dict | None:
 
 
 def decide(model: Model, event, *, closes: bool) -> None:
+    held = model.trabajo.escrow()
     errors = deliver_to_payments(event)
     if errors:
+        # Only a split of the whole price (release, dispute) can stop matching the escrow, and only
+        # once MercadoPago refunded part of it by itself: then it is refused, and nothing moved.
+        assert isinstance(event, (WorkCompleted, DisputeResolved)), (event, errors)
+        assert held != model.trabajo.price, (held, errors)
+        assert model.trabajo.escrow() == held
         model.refused.append(type(errors[0]).__name__)
     elif closes:
         model.closed = True
@@ -151,7 +161,7 @@ def step(mp_sandbox, model: Model, action) -> None:  # noqa: PLR0912, PLR0915 - 
     elif name == "resolve" and model.state == DISPUTA:
         model.state = RESUELTO
         if payment.frozen:  # staff settle the chargeback at MercadoPago and lift the freeze first
-            payment_services.payment_unfreeze(payment_id=payment.pk)
+            payment_unfreeze(payment_id=payment.pk)
         decide(model, resolved(trabajo, arg, rate=model.rate), closes=True)
     elif name == "chargeback":
         at_mp = sandbox_payment(mp_sandbox, model)

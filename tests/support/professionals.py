@@ -4,6 +4,7 @@ registration event, profile filled through the routes, KYC decided by the KYC se
 from __future__ import annotations
 
 import importlib
+import uuid
 from dataclasses import dataclass
 
 from django.apps import apps as django_apps
@@ -11,7 +12,7 @@ from django.db import connections
 
 from conectar.platform.databases import alias_for
 from conectar.professionals.models import Oficio, Professional
-from conectar.professionals.services import kyc
+from conectar.professionals.services import gamification, kyc
 from tests.support.accounts import Session, signed_up
 from tests.support.events import deliver_outbox
 from tests.support.waiting import wait_until
@@ -32,13 +33,18 @@ class Pro:
         return Professional.objects.get(pk=self.id)
 
 
+def seed_catalogue() -> None:
+    """The catalogue as the data migration seeds it (idempotent by name). A transactional test ends
+    with a flush that empties migration data too, so a test that relies on it seeds it first."""
+    seed = importlib.import_module("conectar.professionals.migrations.0002_seed_catalogue")
+    with connections[alias_for("professionals")].schema_editor(atomic=False) as editor:
+        seed.seed(django_apps, editor)
+
+
 def oficio(nombre: str = "Plomero") -> Oficio:
     found = Oficio.objects.filter(nombre=nombre).first()
     if found is None:
-        # A transactional test ends with a flush that empties migration data too: seed it again.
-        seed = importlib.import_module("conectar.professionals.migrations.0002_seed_catalogue")
-        with connections[alias_for("professionals")].schema_editor(atomic=False) as editor:
-            seed.seed(django_apps, editor)
+        seed_catalogue()
         found = Oficio.objects.get(nombre=nombre)
     return found
 
@@ -52,6 +58,12 @@ def new_professional(client, *, nombre="Pedro", apellido="Gómez") -> Pro:
         lambda: Professional.objects.filter(usuario_id=session.user_id).first(), message="the professional"
     )
     return Pro(session, str(professional.pk))
+
+
+def award_points(pro: Pro, delta: int) -> None:
+    """Points as the professionals' handlers award them (finished trabajos, reviews): the level and
+    the commission rate follow."""
+    gamification.points_award(usuario_id=pro.session.user_id, delta=delta, reason="test", source_event_id=uuid.uuid4())
 
 
 def approve(pro: Pro, *, by=None) -> None:

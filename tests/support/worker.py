@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,11 +41,13 @@ class CeleryWorker:
         queues: list[str] | None = None,
         extra_env: dict[str, str] | None = None,
         nice: int = 0,
+        own_session: bool = False,
     ):
         self.broker_url = broker_url
         self.queues = queues or all_queues()
         self.extra_env = extra_env or {}
         self.nice = nice  # a lower CPU priority, as `make run` gives its notifications worker
+        self.own_session = own_session  # its own process group, so `kill()` reaches its pool children
         self.log_path = log_path
         self.concurrency = concurrency
         self.beat = beat
@@ -80,7 +83,9 @@ class CeleryWorker:
         if self.beat:
             cmd.append("--beat")
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=self.own_session
+        )
         self.wait_ready(app, timeout=timeout)
         # "ready" comes before every consumer bootstep has settled; a connection drop in that
         # moment can kill the consumer for good (seen in CI). Give it a moment, then check again.
@@ -112,6 +117,17 @@ class CeleryWorker:
     def restart(self, app) -> None:
         self.stop(cleanup=False)
         self.start(app)
+
+    def kill(self) -> None:
+        """SIGKILL the main process and its pool children at once (needs `own_session`): a worker
+        dying mid-task, with nothing acknowledged or cleaned up."""
+        if not self.own_session:
+            raise RuntimeError("kill() needs a worker started with own_session=True")
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
 
     def stop(self, *, cleanup: bool = True) -> None:
         if self.process and self.process.poll() is None:
