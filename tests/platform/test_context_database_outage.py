@@ -7,6 +7,7 @@ the database is back; the outbox listener keeps relaying the other databases in 
 from __future__ import annotations
 
 import contextlib
+import uuid
 
 import pytest
 from django.db import connections, transaction
@@ -15,6 +16,8 @@ from conectar.celery import app as celery_app
 from conectar.platform.eventbus.listener import OutboxListener
 from conectar.platform.eventbus.models import DeadLetter, OutboxDelivery
 from conectar.platform.events import publish
+from conectar.platform.lifting.wire import path_for
+from conectar.platform.service_auth import service_request_headers
 from tests.marketplace.helpers import JSON, new_pair, send
 from tests.support.accounts import admin_session
 from tests.support.probe.contracts import ProbeCounted, ProbePinged
@@ -26,6 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 PAYMENTS = "payments"
 COUNT_IN_PAYMENTS = "tests.support.probe.handlers.count_in_payments"
+SERVICE_KEY = "gateway-key-for-the-outage-tests"
 UNAVAILABLE = {
     "detail": "Un servicio necesario no está disponible; probá de nuevo en unos instantes.",
     "code": "service_unavailable",
@@ -109,6 +113,20 @@ def test_payments_routes_are_503_while_the_other_contexts_keep_serving(client, d
     connections[PAYMENTS].close()
 
     assert client.get(history, headers=pair.cliente.headers).status_code == 200
+
+
+def test_a_facade_call_to_payments_while_its_database_is_cut_is_503_not_500(client, settings, payments_proxy):
+    """The RPC endpoint a lifted caller reaches payments through is a plain Django view: an outage
+    there is the one 503 body with Retry-After too, not handler500's 500 (which reads as a bug)."""
+    settings.INTERNAL_SERVICE_KEYS = [f"gateway:{SERVICE_KEY}"]
+    path = path_for(PAYMENTS, "payment_summary")
+    payments_proxy.stop()
+
+    body = b'{"nonce":"outage-1","kwargs":{"trabajo_id":"%s"}}' % str(uuid.uuid4()).encode()
+    headers = service_request_headers(name="gateway", key=SERVICE_KEY, method="POST", full_path=path, body=body)
+    response = client.post(path, body, content_type=JSON, headers=headers)
+
+    assert_unavailable(response)
 
 
 def test_the_outbox_listener_keeps_relaying_the_other_databases_while_one_is_cut(payments_proxy):
