@@ -5,13 +5,19 @@ or a cancellation. Exactly one outcome; a refused one is a 400 with its code; no
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
+from django.db import connections
 
+from conectar.celery import app as celery_app
 from conectar.payments.contracts import PaymentStatus
 from conectar.payments.models import HeldDecision, Payout, PayoutStatus, Refund, RefundStatus
 from conectar.payments.services import dispatch, ledger, payouts, refunds
+from conectar.payments.services.freeze import payment_unfreeze
 from conectar.shared.errors import Conflict
 from tests.payments.helpers import (
     JSON,
@@ -172,8 +178,12 @@ def test_a_chargeback_webhook_racing_a_decision_holds_it_and_winning_the_case_ca
     no_errors(outcomes)  # neither the decision nor the webhook fails (nothing dead-lettered)
     payment = trabajo.payment()
     assert (payment.status, payment.frozen) == (PaymentStatus.CHARGED_BACK, True)
-    held = HeldDecision.objects.filter(trabajo_id=trabajo.id).count()
-    moved = trabajo.escrow() == 0
+
+    def settled() -> tuple[int, bool] | None:  # the running worker may be the one handling the decision
+        held, moved = HeldDecision.objects.filter(trabajo_id=trabajo.id).count(), trabajo.escrow() == 0
+        return (held, moved) if held or moved else None
+
+    held, moved = wait_until(settled, message="the decision carried out or held")
     assert held + moved == 1, (held, moved)  # either carried out before the freeze, or held by it
 
     mp_sandbox.set_status(trabajo.mp_payment_id, "approved", notify=False)
@@ -184,14 +194,80 @@ def test_a_chargeback_webhook_racing_a_decision_holds_it_and_winning_the_case_ca
         refunds.refund_send(refund.pk)
 
     assert trabajo.escrow() == 0
-    if decision is completed:
-        [payout] = Payout.objects.filter(trabajo_id=trabajo.id)
-        assert payout.status == PayoutStatus.COMPLETED
+    if decision is completed:  # sent by this test or by the running worker, whichever claimed it
+        wait_until(lambda: Payout.objects.filter(trabajo_id=trabajo.id, status=PayoutStatus.COMPLETED).exists())
+        assert Payout.objects.filter(trabajo_id=trabajo.id).count() == 1
         assert len(mp_sandbox.transfers()) == 1
         assert not Refund.objects.filter(trabajo_id=trabajo.id).exists()
     else:
-        [refund] = Refund.objects.filter(trabajo_id=trabajo.id)
-        assert refund.status == RefundStatus.COMPLETED
+        wait_until(lambda: Refund.objects.filter(trabajo_id=trabajo.id, status=RefundStatus.COMPLETED).exists())
+        assert Refund.objects.filter(trabajo_id=trabajo.id).count() == 1
         assert [Decimal(str(r["amount"])) for r in mp_sandbox.refunds(trabajo.mp_payment_id)] == [trabajo.price]
         assert not Payout.objects.filter(trabajo_id=trabajo.id).exists()
+    assert_ledger_sound()
+
+
+# --- a freeze lifted while a worker is deciding to hold a payout -----------------------------------------
+
+
+@pytest.fixture
+def no_worker(celery_worker):
+    """The suite's worker steps aside: this test alone decides who sends the payout, and when."""
+    celery_worker.stop(cleanup=False)
+    yield
+    celery_worker.start(celery_app)
+
+
+@contextlib.contextmanager
+def payouts_held_still():
+    """SHARE lock on the payouts table: a worker may lock its payout row and read, but its UPDATE waits."""
+    s = connections["payments"].settings_dict
+    with psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"]) as conn:
+        conn.execute(f"LOCK TABLE {Payout._meta.db_table} IN SHARE MODE")
+        yield
+        conn.rollback()
+
+
+def waiting_on_lock(statement_start: str) -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            [statement_start + "%"],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.usefixtures("no_worker")
+def test_a_freeze_lifted_while_a_worker_holds_the_payout_never_leaves_it_held_forever(client, mp_sandbox, money_out):
+    trabajo = paid_trabajo(mp_sandbox, profesional_id=pro_account(client))
+    emit(completed(trabajo))
+    payout = Payout.objects.get(trabajo_id=trabajo.id)
+    mp_sandbox.set_status(trabajo.mp_payment_id, "in_mediation", notify=False)
+    apply_mercadopago(trabajo.mp_payment_id)  # frozen: the payout must wait
+    payment_id = trabajo.payment().pk
+
+    with payouts_held_still():
+        # A worker finds the payment frozen and is about to hold the payout (its UPDATE waits) …
+        worker = threading.Thread(target=lambda: (payouts.payout_send(payout.pk), connections.close_all()))
+        worker.start()
+        wait_until(lambda: waiting_on_lock('UPDATE "payments_payout"'), message="the worker holding the payout")
+        # … while staff lift the freeze: they wait for the worker's decision, or must see it.
+        unfrozen = []
+        staff = threading.Thread(
+            target=lambda: (unfrozen.append(payment_unfreeze(payment_id=payment_id)), connections.close_all())
+        )
+        staff.start()
+        wait_until(
+            lambda: unfrozen or waiting_on_lock('SELECT "payments_payment"'), message="the freeze lifted or waiting"
+        )
+    worker.join()
+    staff.join()
+
+    assert unfrozen == [True]
+    payout.refresh_from_db()
+    assert payout.next_attempt_at is not None, "held although the freeze is lifted: nobody will send it"
+    payouts.payout_send(payout.pk)
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.COMPLETED
+    assert len(mp_sandbox.transfers()) == 1
     assert_ledger_sound()
