@@ -57,7 +57,11 @@ def test_an_accepted_trabajo_left_unpaid_is_cancelled(e2e, api, staff):
     cancelled = journey.wait_estado(deal.cliente, accepted["trabajo_id"], "CANCELADO")
     assert (cancelled["monto_reembolsado"], cancelled["pago_vence_en"]) == (None, None)
     # The checkout lapsed with it: MercadoPago's page no longer takes the payment.
-    assert "Esta preferencia de pago venció." in journey.checkout_page(accepted["payment_url"])
+    # (its own deadline, set when the checkout was made, a moment after the trabajo's: wait for it)
+    api.settle(
+        lambda: "Esta preferencia de pago venció." in journey.checkout_page(accepted["payment_url"]),
+        "the checkout lapsed at MercadoPago",
+    )
     summary = journey.wait_payment(
         deal.cliente, unpaid["payment_id"], lambda p: p["status"] == "cancelled", "the payment cancelled"
     )
