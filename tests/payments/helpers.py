@@ -3,12 +3,14 @@ published and delivered the way the marketplace does it, and the ledger's invari
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections, transaction
@@ -262,3 +264,15 @@ def send_queued() -> None:
         "pk", flat=True
     ):
         payouts.payout_send(payout_id)
+
+
+@contextlib.contextmanager
+def table_locked(table: str, mode: str):
+    """`LOCK TABLE <table> IN <mode> MODE` on the payments database, from a connection of the test's
+    own, held until the block ends: a worker reaches the statement that needs the table and waits
+    there (a kill point, or a moment held still)."""
+    s = connections["payments"].settings_dict
+    with psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"]) as conn:
+        conn.execute(f"LOCK TABLE {table} IN {mode} MODE")
+        yield
+        conn.rollback()

@@ -5,11 +5,9 @@ or a cancellation. Exactly one outcome; a refused one is a 400 with its code; no
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from decimal import Decimal
 
-import psycopg
 import pytest
 from django.db import connections
 
@@ -28,6 +26,7 @@ from tests.payments.helpers import (
     emit,
     paid_trabajo,
     payments_worker,  # noqa: F401 - fixture
+    table_locked,
     webhooks_nowhere,  # noqa: F401 - autouse fixture
 )
 from tests.support.concurrency import run_concurrently, run_together
@@ -218,14 +217,9 @@ def no_worker(celery_worker):
     celery_worker.start(celery_app)
 
 
-@contextlib.contextmanager
 def payouts_held_still():
     """SHARE lock on the payouts table: a worker may lock its payout row and read, but its UPDATE waits."""
-    s = connections["payments"].settings_dict
-    with psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"]) as conn:
-        conn.execute(f"LOCK TABLE {Payout._meta.db_table} IN SHARE MODE")
-        yield
-        conn.rollback()
+    return table_locked(Payout._meta.db_table, "SHARE")
 
 
 def waiting_on_lock(statement_start: str) -> bool:

@@ -9,12 +9,10 @@ Celery workers (prefork, embedded beat) with a 3 s lease and a 1 s sweep."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.db import connections
 
@@ -29,6 +27,7 @@ from tests.payments.helpers import (
     completed,
     emit,
     paid_trabajo,
+    table_locked,
     webhooks_nowhere,  # noqa: F401 - autouse fixture
 )
 from tests.support.mp_sandbox import header
@@ -76,14 +75,9 @@ def workers(celery_worker, mp_sandbox, settings):
     celery_worker.start(celery_app)
 
 
-@contextlib.contextmanager
 def kill_point():
     """Hold the ledger's transactions table: reads pass, the completion's INSERT waits."""
-    s = connections["payments"].settings_dict
-    with psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"]) as conn:
-        conn.execute(f"LOCK TABLE {KILL_POINT_TABLE} IN EXCLUSIVE MODE")
-        yield
-        conn.rollback()
+    return table_locked(KILL_POINT_TABLE, "EXCLUSIVE")
 
 
 def blocked_on_lock(app_name: str) -> bool:
