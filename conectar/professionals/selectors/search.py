@@ -195,11 +195,7 @@ def coverage_sql(query: SearchQuery, params: dict) -> str:
         ]
     )
     conditions = ["e.oficio_id = %(oficio)s::uuid", *coverage, *_filters(query, params)]
-    keyset = ""
-    if query.cursor:
-        params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
-        keyset = "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
-    params["page"] = query.limit + 1
+    keyset = _page(query, params)
     # Only module constants are interpolated; every value is a bound parameter.
     return f"""
         SELECT s.professional_id, s.distance, s.sort_key FROM (
@@ -240,13 +236,19 @@ def search(query: SearchQuery) -> SearchPage:
     return SearchPage([Hit(pid, float(distance)) for pid, distance, _ in page], next_cursor, strategy)
 
 
+def _page(query, params: dict) -> str:
+    """The page's bound parameters (one row more than the limit says whether another page follows),
+    and the keyset clause that starts it after the cursor's row ("" on the first page)."""
+    params["page"] = query.limit + 1
+    if not query.cursor:
+        return ""
+    params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
+    return "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
+
+
 def browse_sql(query: BrowseQuery, params: dict) -> str:
     conditions = ["e.oficio_id = %(oficio)s::uuid", *_filters(query, params)]
-    keyset = ""
-    if query.cursor:
-        params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
-        keyset = "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
-    params["page"] = query.limit + 1
+    keyset = _page(query, params)
     # Only module constants are interpolated; every value is a bound parameter.
     return f"""
         SELECT s.professional_id, s.sort_key FROM (
