@@ -1,5 +1,5 @@
 # The two commands of the README. Both provision what they need (see scripts/bootstrap.sh).
-.PHONY: run test lint fast-test bench-eventbus
+.PHONY: run test lint fast-test bench bench-eventbus
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +23,11 @@ lint:
 	@if command -v docker-compose >/dev/null 2>&1; then \
 		SECRET_KEY=compose-validation docker-compose -f docker/compose.yml config --quiet && echo "docker/compose.yml is valid"; \
 	else echo "docker-compose not installed: compose file not validated"; fi
+
+# Every bench in its own servers, then bench/RESULTS.md (QUICK=1: shorter runs; ONLY=gateway,search).
+bench:
+	scripts/bootstrap.sh test
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 bench-eventbus:
 	$(BIN)/python bench/eventbus.py

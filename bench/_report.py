@@ -70,7 +70,7 @@ class Measure:
         kind = self.goal_kind.rstrip("<>=")
         sign = "≤" if "<" in self.goal_kind else "≥"
         if kind == "ratio":
-            return f"{sign} {self.goal:g}× baseline"
+            return f"{sign} {self.goal:g}x baseline"
         if kind == "diff":
             return f"{sign} baseline + {self.goal:g} {self.unit}"
         return f"{sign} {self.goal:g} {self.unit}"
@@ -160,7 +160,7 @@ class Report:
         }
         print(f"\n== {self.bench}: results ({elapsed:.0f} s; other load {other_cores:.2f} cores on average)")
         for m in self.measures:
-            ratio = f"  ratio {m.ratio:.2f}×" if m.ratio is not None else ""
+            ratio = f"  ratio {m.ratio:.2f}x" if m.ratio is not None else ""
             base = f"  baseline {m.baseline:,.2f} ({m.baseline_label})" if m.baseline is not None else ""
             verdict = {True: "met", False: "NOT met", None: ""}[m.met]
             print(f"  {m.name}: {m.value:,.2f} {m.unit}{base}{ratio}  goal {m.goal_text()} {verdict}")

@@ -1,6 +1,6 @@
 """Split bench: what lifting a context costs.
 
-    .venv/bin/python bench/split.py [--calls 3000] [--rounds 3] [--no-journey]
+    .venv/bin/python bench/split.py [--calls 3000] [--rounds 3] [--no-journey] [--quick]
 
 1. A facade call over HTTP against the same call in process, in one run: `auth_ctx.get_account`
    (one primary-key read) called N times in this process, and N times through the remote-facade
@@ -12,6 +12,7 @@
    run by pytest in both topologies — the monolith, and payments + notifications lifted — on their
    own test databases; each test's call time from pytest's --durations, and split / monolith.
 
+--quick: 1,000 calls and no journeys.
 Runs on its own databases (conectar_benchsplit_*, test_*_benchsplit) and Redis dbs 12/13.
 """
 
@@ -28,6 +29,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGINAL_ENV = dict(os.environ)  # the journeys' pytest must not inherit the callee's production settings
@@ -101,7 +105,7 @@ def start_callee() -> tuple[subprocess.Popen, str]:
     raise SystemExit("the callee did not start")
 
 
-def bench_remote_call(url: str, calls: int, rounds: int) -> None:
+def bench_remote_call(report: Report, url: str, calls: int, rounds: int) -> None:
     os.environ.update({k: v for k, v in SERVER_ENV.items() if k != "PYTHONPATH"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "conectar.settings"
     sys.path.insert(0, str(ROOT))
@@ -152,15 +156,22 @@ def bench_remote_call(url: str, calls: int, rounds: int) -> None:
         f"p99 +{percentile(remote_p, 99) - percentile(local_p, 99):.3f} ms; "
         f"remote / in process at p50: {percentile(remote_p, 50) / percentile(local_p, 50):.1f}x"
     )
-    verdict = "met" if percentile(remote_p, 99) <= 5.0 else "NOT met"
-    print(f"   goal remote p99 <= 5 ms: {verdict} ({percentile(remote_p, 99):.2f} ms)")
+    report.measure(
+        "remote facade call p99 (auth_ctx.get_account over HTTP)",
+        value=percentile(remote_p, 99),
+        unit="ms",
+        baseline=percentile(local_p, 99),
+        baseline_label="the same call in process, p99",
+        goal=5.0,
+        goal_kind="value<=",
+    )
 
 
 JOURNEYS = ["tests/e2e/test_happy_path.py", "tests/e2e/test_cancel_and_refund.py", "tests/e2e/test_dispute_split.py"]
 DURATION = re.compile(r"^\s*([\d.]+)s call\s+(\S+)::(\S+)\[(monolith|split)\]", re.M)
 
 
-def bench_journey() -> None:
+def bench_journey(report: Report) -> None:
     env = {
         **ORIGINAL_ENV,
         "TEST_DB_SUFFIX": "_benchsplit",
@@ -190,6 +201,13 @@ def bench_journey() -> None:
             totals[topology] += times[topology]
         print(f"   {name[:70]:70} {times['monolith']:10.2f} {times['split']:8.2f} {_ratio(times):6.2f}")
     print(f"   {'all':70} {totals['monolith']:10.2f} {totals['split']:8.2f} {_ratio(totals):6.2f}")
+    report.measure(
+        "e2e journeys' wall time, payments + notifications lifted",
+        value=totals["split"],
+        unit="s",
+        baseline=totals["monolith"],
+        baseline_label="the same journeys, monolith",
+    )
 
 
 def _ratio(times: dict[str, float]) -> float:
@@ -201,15 +219,20 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-journey", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="1,000 calls, no journeys")
     args = parser.parse_args()
+    if args.quick:
+        args.calls, args.no_journey = 1000, True
+    report = Report("split")
     server, url = start_callee()
     try:
-        bench_remote_call(url, args.calls // args.rounds, args.rounds)
+        bench_remote_call(report, url, args.calls // args.rounds, args.rounds)
     finally:
         os.killpg(server.pid, 15)
         server.wait()
     if not args.no_journey:
-        bench_journey()
+        bench_journey(report)
+    report.finish()
 
 
 if __name__ == "__main__":
