@@ -20,6 +20,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports importlinter.ini
+	$(BIN)/python -m lint.lock_in_sync
 	@if command -v docker-compose >/dev/null 2>&1; then \
 		SECRET_KEY=compose-validation docker-compose -f docker/compose.yml config --quiet && echo "docker/compose.yml is valid"; \
 	else echo "docker-compose not installed: compose file not validated"; fi
