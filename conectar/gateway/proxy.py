@@ -43,6 +43,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from conectar.gateway.route_owners import ROUTE_OWNERS
 from conectar.platform.breakers import CircuitOpen, breaker, guarded_call
+from conectar.platform.databases import release_idle_connections
 from conectar.platform.http_errors import domain_error_response, error_response
 from conectar.platform.request_id import HEADER as REQUEST_ID_HEADER
 from conectar.platform.request_id import current_request_id
@@ -262,6 +263,7 @@ def proxy_view(request, *, context: str, base_url: str, **_path_params) -> Strea
         content=_request_body(request),
         timeout=_timeout(),
     )
+    release_idle_connections()  # the service checks the caller's token back here, on these connections
     try:
         upstream = send(context, base_url, outgoing)
     except (UnreadablePostError, httpx.LocalProtocolError):  # the client's body broke off or lied

@@ -95,6 +95,22 @@ def database_settings(
     return databases
 
 
+def release_idle_connections() -> None:
+    """Hand this thread's pooled connections back to their pools before it waits on another service.
+
+    A request holds what it checked out until it ends; with a budget of one connection per alias, a
+    request calling a lifted context that calls back into this process (a token check, a facade
+    read) would have the callback wait for the very connection its caller sits on, until the pool's
+    timeout. Outside a transaction nothing is lost: the next query checks one out again. Inside one,
+    the connection stays (the transaction is the caller's to finish)."""
+    from django.db import connections  # noqa: PLC0415 - settings imports this module
+
+    for connection in connections.all(initialized_only=True):
+        pooled = bool(connection.settings_dict.get("OPTIONS", {}).get("pool"))
+        if pooled and connection.connection is not None and not connection.in_atomic_block:
+            connection.close()
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return parts._replace(path=f"/{name}").geturl()

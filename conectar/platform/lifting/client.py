@@ -21,6 +21,7 @@ import structlog
 from django.conf import settings
 
 from conectar.platform.breakers import CircuitOpen, breaker, guarded_call
+from conectar.platform.databases import release_idle_connections
 from conectar.platform.lifting.facades import FacadeFunction
 from conectar.platform.lifting.wire import exception_from, path_for
 from conectar.platform.request_id import HEADER as REQUEST_ID_HEADER
@@ -107,6 +108,7 @@ def _post(declared: FacadeFunction, base_url: str, path: str, encoded: dict[str,
     headers["Content-Type"] = "application/json"
     if request_id := current_request_id():
         headers[REQUEST_ID_HEADER] = request_id
+    release_idle_connections()  # the callee may call back into this process for the same connections
     try:
         response = _client(base_url).post(path, content=body, headers=headers)
     except httpx.ConnectError as exc:
