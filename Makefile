@@ -21,9 +21,7 @@ lint:
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports importlinter.ini
 	$(BIN)/python -m lint.lock_in_sync
-	@if command -v docker-compose >/dev/null 2>&1; then \
-		SECRET_KEY=compose-validation docker-compose -f docker/compose.yml config --quiet && echo "docker/compose.yml is valid"; \
-	else echo "docker-compose not installed: compose file not validated"; fi
+	$(BIN)/python -m lint.check_deploy  # the image, compose (docker compose config where installed), Kubernetes
 
 # Every bench in its own servers, then bench/RESULTS.md (QUICK=1: shorter runs; ONLY=gateway,search).
 bench:

@@ -143,6 +143,22 @@ if not TOPOLOGY.is_gateway:
     # exist here. Django insists on a `default`; unless it is this context's, it is the dummy one.
     DATABASES = {alias: DATABASES[alias] for alias in (CONTEXT_DATABASES[c] for c in CONTEXTS_HERE)}
     DATABASES.setdefault("default", {"ENGINE": "django.db.backends.dummy"})
+# Behind a transaction pooler (PgBouncer, pool_mode=transaction; DB_TRANSACTION_POOLING=true) a
+# server connection is lent for one transaction: no server-side cursors (`.iterator()` would keep
+# one open across transactions). The outbox listener's LISTEN needs a session of its own, straight to
+# the server: DATABASE_DIRECT_URL (and <CTX>_DATABASE_DIRECT_URL), named like DATABASE_URL's.
+if env.bool("DB_TRANSACTION_POOLING", default=False):
+    for _config in DATABASES.values():
+        _config["DISABLE_SERVER_SIDE_CURSORS"] = True
+DIRECT_DATABASES = (
+    database_settings(
+        server_url=env.str("DATABASE_DIRECT_URL"),
+        overrides={ctx: env.str(f"{ctx.upper()}_DATABASE_DIRECT_URL", default="") for ctx in CONTEXT_DATABASES},
+        conn_max_age=0,
+    )
+    if env.str("DATABASE_DIRECT_URL", default="")
+    else {}  # no pooler: the listener connects as DATABASES say
+)
 DATABASE_ROUTERS = ["conectar.platform.databases.ContextRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -563,6 +579,7 @@ if STORAGE_BACKEND == "s3":  # S3 or MinIO through django-storages
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
             "region_name": env.str("AWS_S3_REGION_NAME", default=None),
             "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "url_protocol": env.str("AWS_S3_URL_PROTOCOL", default="https:"),  # http: for a local MinIO
             "querystring_auth": False,  # public files (avatars, portfolio) get plain URLs
             "file_overwrite": False,
         },

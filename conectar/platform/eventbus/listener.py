@@ -8,10 +8,11 @@ before the relay, and under load the events that committed while it relayed go o
 beat-scheduled sweep still relays anything a listener missed (worker down, broker down), so a
 notification is a shortcut, never the only path.
 
-Connections: the LISTEN connections (one per database listened to) and the relay's own, from the
-process's pool (one per database), in the worker's main process. Each database is listened to on
-its own: one that is down (or drops the connection) is retried every `reconnect_seconds` while the
-others keep relaying at once.
+Connections: the LISTEN connections (one per database listened to; straight to the server when
+settings.DIRECT_DATABASES names it, everything else going through a transaction pooler) and the
+relay's own, from the process's pool (one per database), in the worker's main process. Each database
+is listened to on its own: one that is down (or drops the connection) is retried every
+`reconnect_seconds` while the others keep relaying at once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import psycopg
 import structlog
 from celery import bootsteps
+from django.conf import settings
 from django.db import connections
 
 from conectar.platform.databases import aliases_here
@@ -33,7 +35,8 @@ log = structlog.get_logger(__name__)
 
 
 def _connect(alias: str) -> psycopg.Connection:
-    s = connections[alias].settings_dict
+    # LISTEN lives as long as its session: behind a transaction pooler, straight to the server.
+    s = settings.DIRECT_DATABASES.get(alias) or connections[alias].settings_dict
     conn = psycopg.connect(
         dbname=s["NAME"],
         user=s.get("USER") or None,
