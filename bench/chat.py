@@ -72,6 +72,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _report import Report  # bench/ is the script's directory, as for `search`
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {
     **os.environ,
@@ -81,8 +83,9 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SETTINGS_MODULE": "conectar.settings",
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conectar_benchchat"),
-    "REDIS_URL": "redis://127.0.0.1:6379/6",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/7",  # nothing consumes it (and the web path never sends)
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
+    # nothing consumes it (and the web path never sends)
+    "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7"),
     "CELERY_TASK_ALWAYS_EAGER": "false",
     "DB_CONN_MAX_AGE": "600",
     "JWT_ACCESS_MINUTES": "180",  # the run's tokens must outlive the run
@@ -431,6 +434,7 @@ import django
 
 django.setup()
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
@@ -438,6 +442,9 @@ from django.urls import path
 
 
 class LayerOnlyConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):  # as ChatConsumer: no hop to Channels' database thread per frame
+        await getattr(self, get_handler_name(message))(message)
+
     async def connect(self):
         await self.accept()
         self.chat_id = str(self.scope["url_route"]["kwargs"]["chat_id"])
@@ -615,9 +622,9 @@ def start_profile(pid: int, seconds: float) -> tuple[subprocess.Popen, Path] | N
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
 
 
-def report_profile(out: Path) -> None:
+def report_profile(out: Path) -> list[str]:
     """Collapsed stacks -> share of samples per thread, the project's functions by inclusive share
-    (where the database thread's time goes), and the hottest leaf frames."""
+    (where the writer's time goes), and the hottest leaf frames. Returns a summary for the report."""
     threads: collections.Counter = collections.Counter()
     inclusive: collections.Counter = collections.Counter()
     leaf: collections.Counter = collections.Counter()
@@ -635,7 +642,7 @@ def report_profile(out: Path) -> None:
         leaf[_short(frames[-1])] += n
     if not total:
         print("  (py-spy recorded nothing)")
-        return
+        return []
     print(f"\n-- py-spy, one persisted server process in the closed loop, {total} samples of busy threads:")
     print("   " + ", ".join(f"{name} {100 * n / total:.1f}%" for name, n in threads.most_common()))
     print("   project functions (inclusive share of samples):")
@@ -649,6 +656,15 @@ def report_profile(out: Path) -> None:
     for name, n in leaf.most_common(10):
         print(f"   {100 * n / total:5.1f}%  {name}")
     print(f"   raw stacks: {out}")
+    top = [(k, v) for k, v in inclusive.most_common() if "conectar/" in k][:6]
+    return [
+        "py-spy, one persisted server in the closed loop, threads: "
+        + ", ".join(f"{name} {100 * n / total:.0f}%" for name, n in threads.most_common(4)),
+        "py-spy, project functions (inclusive): "
+        + ", ".join(f"{k.split(' ')[0]} {100 * v / total:.0f}%" for k, v in top),
+        "py-spy, leaf frames: "
+        + ", ".join(f"{k.split(' ')[0]} {100 * v / total:.0f}%" for k, v in leaf.most_common(5)),
+    ]
 
 
 def _short(frame: str) -> str:
@@ -778,12 +794,11 @@ def run_kind(kind: str, prepared: list[dict], args, module_dir: str, rates: list
     print(HEADER)
     for f in figures.values():
         print(f.line())
-    if profiler is not None and profiler[1].is_file():
-        report_profile(profiler[1])
-    return {"figures": figures, "counts": result["counts"], "ids": result["delivered_ids"]}
+    profile = report_profile(profiler[1]) if profiler is not None and profiler[1].is_file() else []
+    return {"figures": figures, "counts": result["counts"], "ids": result["delivered_ids"], "profile": profile}
 
 
-def check_rows(prepared: list[dict], persisted: dict) -> None:
+def check_rows(prepared: list[dict], persisted: dict) -> str:
     """The persisted run's messages are rows: every one delivered, and one MessageSent each."""
     from conectar.marketplace.models import Message
     from conectar.platform.databases import alias_for
@@ -797,12 +812,14 @@ def check_rows(prepared: list[dict], persisted: dict) -> None:
     found = sum(messages.filter(pk__in=ids[i : i + 5000]).count() for i in range(0, len(ids), 5000))
     sent = persisted["counts"].get("sent", 0)
     ok = found == len(ids) and events == rows and masked == 0 and len(ids) <= rows <= sent
-    print(
-        f"\n  check ({'ok' if ok else 'MISMATCH'}): {found} of the {len(ids)} messages delivered to the other side"
+    line = (
+        f"check ({'ok' if ok else 'MISMATCH'}): {found} of the {len(ids)} messages delivered to the other side"
         f" are rows; the bench's chats hold {rows} message rows ({masked} masked) and the outbox {events}"
         f" MessageSent events; the clients sent {sent} (warm-up included)"
         + (f", {sent - rows} of them still queued on sockets the run closed" if sent > rows else "")
     )
+    print(f"\n  {line}")
+    return line
 
 
 def main() -> None:
@@ -823,6 +840,7 @@ def main() -> None:
     if args.quick:
         args.pairs, args.seconds, args.warmup, args.grace = 16, 3, 1, 2
     started = time.perf_counter()
+    report = Report("chat")
     django_setup()
     prepared = prepare(args.pairs)
     print(
@@ -836,7 +854,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir="/tmp") as module_dir:
         (Path(module_dir) / "bench_chat_layer_only.py").write_text(LAYER_APP)
         persisted = run_kind("persisted", prepared, args, module_dir, [args.rate])
-        check_rows(prepared, persisted)
+        check = check_rows(prepared, persisted)
         pf = persisted["figures"]
         rates = [f.rate_asked for f in pf.values() if f.rate_asked]  # the baseline at the same rates
         lf = run_kind("layer-only", prepared, args, module_dir, rates)["figures"]
@@ -855,12 +873,43 @@ def main() -> None:
             p, lo = pf[phase], lf[phase]
             ratios.append(f"{phase} p50 {p.pct(50) / lo.pct(50):.1f}x, p99 {p.pct(99) / lo.pct(99):.1f}x")
     print("  persisted / layer-only: " + "; ".join(ratios))
-    at_rate = pf.get(f"open {args.rate:g}/s")
-    print(
-        f"  goals: persisted+delivered {pf['closed'].rate:.0f} msg/s closed loop (>= 1,000);"
-        f" p99 at {args.rate:g} msg/s {at_rate.pct(99) if at_rate else float('nan'):.1f} ms (<= 50);"
-        f" load average now {os.getloadavg()[0]:.2f}; total {time.perf_counter() - started:.0f} s"
+    record(report, args, pf, lf, profile=persisted["profile"], check=check)
+    print(f"  load average now {os.getloadavg()[0]:.2f}; total {time.perf_counter() - started:.0f} s")
+    report.finish()
+
+
+def record(report: Report, args, pf: dict, lf: dict, *, profile: list[str], check: str) -> None:
+    """The issue's two chat figures, each against the bare channel layer measured in the same run."""
+    report.measure(
+        "chat, persisted messages over WebSocket (closed loop)",
+        value=pf["closed"].rate,
+        unit="msg/s",
+        baseline=lf["closed"].rate,
+        baseline_label="bare channel layer, same sockets and servers",
+        goal=1000,
+        goal_kind="value>=",
+        note=f"{args.pairs} pairs, one message in flight each, {args.servers} {ASGI_SERVER} processes",
     )
+    phase = f"open {args.rate:g}/s"
+    at_rate, base = pf.get(phase), lf.get(phase)
+    if at_rate is not None:
+        report.measure(
+            f"chat, delivery p99 at {args.rate:g} msg/s offered",
+            value=at_rate.pct(99),
+            unit="ms",
+            baseline=base.pct(99) if base is not None else None,
+            baseline_label=f"bare channel layer at {args.rate:g} msg/s",
+            goal=50,
+            goal_kind="value<=",
+            note=f"delivered {at_rate.rate:.0f} msg/s ({base.rate if base else float('nan'):.0f} bare); {at_rate.note}",
+        )
+    for name, f in (("persisted", pf), ("bare layer", lf)):
+        for figures in f.values():
+            if figures.cpu:
+                report.note(f"{name}, {figures.label.split(', ', 1)[1]}: {figures.cpu}")
+    report.note(check)
+    for line in profile:
+        report.note(line)
 
 
 if __name__ == "__main__":

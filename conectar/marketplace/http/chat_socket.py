@@ -10,7 +10,11 @@
   when the token expires (a timer set from `exp` at connect) and, within a second, in every server
   process, when that token is logged out or the account's password is changed or reset; 4403 when
   the account is banned. A `message` or `read` frame is stored only after the token is checked
-  again, and nothing is accepted once a close is under way.
+  again (once per socket per write batch), and nothing is accepted once a close is under way.
+- Storing (services.chat_writer): frames go to the process's batched writer and the socket reads on
+  at once; a refusal comes back as an error frame (or the close). Database work never runs on
+  Channels' single thread-sensitive thread: the connect path uses non-thread-sensitive threads that
+  close their connections after each call, the writes the writer's lanes.
 - Server → client frames: `{"type":"ready"}` once the socket is subscribed and counted as present,
   `{"type":"message","message":{…}}` for every new message of the chat
   (REST or socket, including the sender's own), `{"type":"read","receipt":{…}}` for read marks,
@@ -33,12 +37,12 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 import structlog
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.services import chat as chat_services
-from conectar.marketplace.services import presence, socket_access
+from conectar.marketplace.services import chat_writer, presence, socket_access
 from conectar.marketplace.services.realtime import group_name
 from conectar.platform.outages import BACKING_SERVICE_DOWN
 from conectar.platform.request_input import loads_json
@@ -65,6 +69,13 @@ def token_from_scope(scope) -> tuple[str | None, str | None]:
     return None, None
 
 
+def in_thread(func):
+    """`func` in one of the loop's threads, not Channels' single thread-sensitive one (which made
+    every socket of the process wait for each other's round trips); the thread's connections are
+    closed after each call, so a pooled one goes straight back (chat_writer.InThread)."""
+    return chat_writer.InThread(func)
+
+
 def _claims(token: str):
     return chat_services.socket_claims(token)
 
@@ -84,6 +95,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     _heartbeat: asyncio.Task | None = None
     _expiry: asyncio.Task | None = None
     _closing: int | None = None  # the close code, once the socket's credential is gone
+    _gone: bool = False  # the client left: nothing more to send
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._answers: set[asyncio.Task] = set()  # refusals being answered (kept from the GC)
+
+    async def dispatch(self, message):
+        # Channels runs close_old_connections on its single thread-sensitive thread before every
+        # handler: a hop to that one thread per frame and per push, for every socket of the process
+        # (bench/chat's profile). This consumer's database work never runs there (in_thread and the
+        # writer close their own threads' connections), so its handlers run straight away.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         token, subprotocol = token_from_scope(self.scope)
@@ -96,12 +122,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAVAILABLE)
 
     async def _join(self, token: str | None):
-        claims = await database_sync_to_async(_claims)(token) if token else None
+        claims = await in_thread(_claims)(token) if token else None
         if claims is None or not claims.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
-        if not await database_sync_to_async(_participant)(chat_id, claims.user_id):
+        if not await in_thread(_participant)(chat_id, claims.user_id):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.chat_id, self.user_id, self.token = chat_id, claims.user_id, token
@@ -109,7 +135,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(socket_access.account_group(claims.user_id), self.channel_name)
         # Checked again now that the account's messages reach this socket: a revocation committed
         # between the first check and joining the account's group told nobody.
-        code = await database_sync_to_async(socket_access.refusal)(token=token, user_id=claims.user_id)
+        code = await in_thread(socket_access.refusal)(token=token, user_id=claims.user_id)
         if code is not None:
             await self._shut(code)
             return
@@ -122,6 +148,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "ready", "chat_id": str(chat_id), "user_id": str(claims.user_id)})
 
     async def disconnect(self, code):
+        self._gone = True
         for task in (self._heartbeat, self._expiry):
             if task is not None:
                 task.cancel()
@@ -131,12 +158,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_discard(group_name(self.chat_id), self.channel_name)
         await self.channel_layer.group_discard(socket_access.account_group(self.user_id), self.channel_name)
-        await database_sync_to_async(presence.socket_closed)(
+        await in_thread(presence.socket_closed)(
             chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
         )
 
     async def _beat(self):
-        await database_sync_to_async(presence.socket_opened)(
+        await in_thread(presence.socket_opened)(
             chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
         )
 
@@ -168,26 +195,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if isinstance(content, DomainError):  # refused by the platform's input rules (decode_json)
                 raise content
             if kind == "message":
-                await self._store(self._send_message, content.get("text"))
+                text = content.get("text")
+                chat_services.clean_text(text)  # refused at once, without a trip to the writer
+                self._store(text)
             elif kind in {"read", "mark_read"}:
-                await self._store(self._mark_read)
+                self._store(None)
             elif kind == "ping":
                 await self.send_json({"type": "pong"})
             else:
                 raise InvalidInput("Tipo de mensaje desconocido.", fields={"type": ["Usá message, read o ping."]})
         except NotAuthenticated:
             await self._shut(CLOSE_UNAUTHENTICATED)
-        except BACKING_SERVICE_DOWN as exc:
-            # Refused before anything was stored (a live push that fails after the commit is
-            # swallowed by services.realtime), so sending again later cannot make a duplicate.
-            log.warning("chat.frame_unavailable", chat_id=str(self.chat_id), error=repr(exc))
-            unavailable = ServiceUnavailable()
-            await self.send_json({"type": "error", "code": unavailable.code, "detail": unavailable.detail})
         except DomainError as exc:
-            error = {"type": "error", "code": exc.code, "detail": exc.detail}
-            if isinstance(exc, InvalidInput) and exc.fields:
-                error["fields"] = exc.fields
-            await self.send_json(error)
+            await self._send_error(exc)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # A binary or empty frame is an unknown frame (channels' default raises, closing with 1011).
@@ -202,18 +222,40 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             return None  # answered as an unknown frame
 
-    async def _store(self, write, *args):
-        code = await database_sync_to_async(socket_access.write_if_honoured)(
-            token=self.token, user_id=self.user_id, write=lambda: write(*args)
-        )
-        if code is not None:
-            await self._shut(code)
+    def _store(self, text: str | None) -> None:
+        """Hand the frame to the writer and read on: its outcome is answered when it comes."""
+        done = chat_writer.writer().submit(chat_id=self.chat_id, user_id=self.user_id, token=self.token, text=text)
+        done.add_done_callback(self._stored)
 
-    def _send_message(self, text) -> None:
-        chat_services.message_send(chat_id=self.chat_id, sender_id=self.user_id, text=text)
+    def _stored(self, done: asyncio.Future) -> None:
+        outcome = done.result()
+        if isinstance(outcome, int | BaseException):  # a close code, a refusal or a failed batch
+            task = asyncio.get_running_loop().create_task(self._refused(outcome))
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
 
-    def _mark_read(self) -> None:
-        chat_services.chat_mark_read(chat_id=self.chat_id, user_id=self.user_id)
+    async def _refused(self, outcome: int | BaseException) -> None:
+        if self._closing is not None or self._gone:
+            return
+        if isinstance(outcome, int):
+            await self._shut(outcome)
+        elif isinstance(outcome, NotAuthenticated):
+            await self._shut(CLOSE_UNAUTHENTICATED)
+        elif isinstance(outcome, DomainError):
+            await self._send_error(outcome)
+        else:
+            # Nothing of the batch was stored, so sending again later cannot make a duplicate.
+            if isinstance(outcome, BACKING_SERVICE_DOWN):
+                log.warning("chat.frame_unavailable", chat_id=str(self.chat_id), error=repr(outcome))
+            else:
+                log.error("chat.batch_failed", chat_id=str(self.chat_id), exc_info=outcome)
+            await self._send_error(ServiceUnavailable())
+
+    async def _send_error(self, exc: DomainError) -> None:
+        error = {"type": "error", "code": exc.code, "detail": exc.detail}
+        if isinstance(exc, InvalidInput) and exc.fields:
+            error["fields"] = exc.fields
+        await self.send_json(error)
 
     # --- channel layer → client ----------------------------------------------------------------------
 
@@ -229,7 +271,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._closing is not None:
             return
         try:
-            code = await database_sync_to_async(socket_access.refusal)(token=self.token, user_id=self.user_id)
+            code = await in_thread(socket_access.refusal)(token=self.token, user_id=self.user_id)
         except BACKING_SERVICE_DOWN as exc:  # cannot tell: closed, the reconnect is checked afresh
             log.warning("chat.socket_check_unavailable", chat_id=str(self.chat_id), error=repr(exc))
             code = CLOSE_UNAVAILABLE

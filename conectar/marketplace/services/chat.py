@@ -5,25 +5,26 @@ Every write runs in one transaction on the marketplace database; its events are 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from conectar.auth_ctx import facade as accounts
 from conectar.auth_ctx.contracts import Role, TokenClaims
 from conectar.marketplace import shielding
 from conectar.marketplace.contracts import ChatBannedError, ChatCreated, MessageKind, MessageSent
-from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, Message, ReadState
+from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, ChatStanding, Message, ReadState
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.selectors.contacts import unlocked_for_chat
 from conectar.marketplace.services import bans, presence, realtime
 from conectar.platform.databases import alias_for
-from conectar.platform.events import publish
+from conectar.platform.events import publish, publish_many
 from conectar.professionals import facade as professionals
-from conectar.shared.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 DB = alias_for("marketplace")
 PREVIEW_LENGTH = 100
@@ -83,33 +84,58 @@ def clean_text(text: str) -> str:
 def _append(chat: Chat, *, sender_id: UUID | None, kind: MessageKind, text: str, masked: bool) -> Message:
     """Store a message in a chat locked by the caller. Times are strictly increasing per chat, so
     (under the lock) time order is commit order — read marks and cursors depend on it."""
-    now = timezone.now()
-    if chat.last_message_at is not None and now <= chat.last_message_at:
-        now = chat.last_message_at + timedelta(microseconds=1)
     message = Message.objects.create(
-        chat=chat, sender_id=sender_id, kind=kind, text=text, masked=masked, created_at=now
+        chat=chat, sender_id=sender_id, kind=kind, text=text, masked=masked, created_at=_next_time(chat)
     )
-    chat.last_message_at = now
     chat.save(update_fields=["last_message_at"])
     return message
 
 
+def _next_time(chat: Chat) -> datetime:
+    """The next message's time in a chat locked by the caller (strictly after the last one), kept
+    on `chat.last_message_at` for the caller to save."""
+    now = timezone.now()
+    if chat.last_message_at is not None and now <= chat.last_message_at:
+        now = chat.last_message_at + timedelta(microseconds=1)
+    chat.last_message_at = now
+    return now
+
+
 def _announce(chat: Chat, message: Message) -> None:
     """MessageSent per recipient (inside the transaction) and the live push (after commit)."""
-    recipients = chat.participants() if message.sender_id is None else (chat.other_than(message.sender_id),)
-    for recipient in recipients:
-        publish(
-            MessageSent(
-                chat_id=chat.pk,
-                message_id=message.pk,
-                sender_id=message.sender_id,
-                recipient_id=recipient,
-                kind=MessageKind(message.kind),
-                preview=message.text[:PREVIEW_LENGTH],
-                recipient_online=presence.is_online(chat_id=chat.pk, user_id=recipient),
-            )
-        )
+    _announce_many({chat.pk: chat}, [message])
     realtime.message_created(message)
+
+
+def _recipients(chat: Chat, message: Message) -> tuple[UUID, ...]:
+    return chat.participants() if message.sender_id is None else (chat.other_than(message.sender_id),)
+
+
+def _announce_many(chats: dict[UUID, Chat], messages: list[Message]) -> None:
+    """MessageSent per recipient of each message, inside the transaction; presence is asked once
+    for all of them (one Redis round trip)."""
+    recipients = [
+        (m, r)
+        for m in messages
+        for r in (
+            chats[m.chat_id].participants() if m.sender_id is None else (chats[m.chat_id].other_than(m.sender_id),)
+        )
+    ]
+    online = presence.online_many([(m.chat_id, r) for m, r in recipients])
+    publish_many(
+        [
+            MessageSent(
+                chat_id=m.chat_id,
+                message_id=m.pk,
+                sender_id=m.sender_id,
+                recipient_id=r,
+                kind=MessageKind(m.kind),
+                preview=m.text[:PREVIEW_LENGTH],
+                recipient_online=is_online,
+            )
+            for (m, r), is_online in zip(recipients, online, strict=True)
+        ]
+    )
 
 
 # A number sent in pieces ("11 45", then "67 89 01") is read together with the sender's messages
@@ -120,59 +146,138 @@ SPLIT_LOOKBACK = 4
 SPLIT_WINDOW = timedelta(minutes=10)
 
 
-def _sender_run(chat: Chat, sender_id: UUID) -> list[str]:
-    """The sender's consecutive text messages just before now in `chat`, oldest first (as stored)."""
-    recent = (
-        Message.objects.filter(chat=chat, created_at__gte=timezone.now() - SPLIT_WINDOW)
-        .order_by("-created_at", "-id")
-        .values_list("sender_id", "kind", "text")[:SPLIT_LOOKBACK]
-    )
+def _recent(chat: Chat, *, besides: Sequence[Message] = ()) -> list[Message]:
+    """The chat's newest stored messages (but `besides`) that a sender's run could reach, newest first."""
+    since = timezone.now() - SPLIT_WINDOW
+    rows = Message.objects.filter(chat=chat, created_at__gte=since).exclude(pk__in=[m.pk for m in besides])
+    return list(rows.order_by("-created_at", "-id")[:SPLIT_LOOKBACK])
+
+
+def _run_of(newest_first: list[Message], sender_id: UUID) -> list[str]:
+    """The sender's consecutive text messages at the head of `newest_first`, oldest first (as stored)."""
     run = []
-    for author, kind, text in recent:
-        if author != sender_id or kind != MessageKind.TEXTO:
+    for message in newest_first:
+        if message.sender_id != sender_id or message.kind != MessageKind.TEXTO:
             break
-        run.append(text)
+        run.append(message.text)
     return run[::-1]
 
 
-def _shield(chat: Chat, sender_id: UUID, text: str) -> shielding.Shielded:
-    if not shielding.may_continue(text):
-        return shielding.shield(text)
-    return shielding.shield_after(text, _sender_run(chat, sender_id))
+@dataclass(frozen=True)
+class Outgoing:
+    """One message a participant sends (a REST call or a socket frame)."""
+
+    chat_id: UUID
+    sender_id: UUID
+    text: str
+
+
+class _Batch:
+    """What one batch learned under its locks, and the messages it is adding, per chat in order."""
+
+    def __init__(self, chats: dict[UUID, Chat], banned: set[UUID]):
+        self.chats, self.banned = chats, banned
+        self.added: dict[UUID, list[Message]] = {}  # per chat, oldest first
+        self.unsaved: list[Message] = []
+        self.stored_before: dict[UUID, list[Message]] = {}  # per chat: its newest rows before the batch
+
+    def sender_run(self, chat: Chat, sender_id: UUID) -> list[str]:
+        """_sender_run over the stored rows and this batch's own earlier messages together."""
+        if chat.pk not in self.stored_before:
+            # rows this batch flushed already (an infraction's) are in `added`, not "before"
+            self.stored_before[chat.pk] = _recent(chat, besides=self.added.get(chat.pk, []))
+        newest_first = [*reversed(self.added.get(chat.pk, [])), *self.stored_before[chat.pk]]
+        return _run_of(newest_first[:SPLIT_LOOKBACK], sender_id)
+
+    def flush(self) -> None:
+        Message.objects.bulk_create(self.unsaved)
+        self.unsaved = []
+
+
+def messages_send(batch: Sequence[Outgoing]) -> list[Message | DomainError]:
+    """Store many participants' messages in one transaction, each as `message_send` would (order of
+    `batch` kept within each chat), or the error refusing it; an error refuses that message only.
+
+    One round trip each locks every chat of the batch (in primary-key order, so two batches cannot
+    deadlock), answers which senders are banned, inserts the messages and their MessageSent events,
+    and moves the chats' last_message_at: the socket path's cost per message falls with the batch
+    (bench/chat). Live pushes are left to the caller (`realtime.message_created`, or the socket
+    writer from its event loop)."""
+    results: list[Message | DomainError | None] = [None] * len(batch)
+    for i, item in enumerate(batch):
+        try:
+            clean_text(item.text)
+        except DomainError as exc:
+            results[i] = exc
+    wanted = [(i, item) for i, item in enumerate(batch) if results[i] is None]
+    if not wanted:
+        return results
+    with transaction.atomic(using=DB):
+        # Who may write is read under the chats' locks: a ban or a payment committed before them counts.
+        chats = Chat.objects.select_for_update(of=("self",)).annotate(contacts_unlocked=unlocked_for_chat())
+        chats = {c.pk: c for c in chats.filter(pk__in={item.chat_id for _, item in wanted}).order_by("pk")}
+        senders = {item.sender_id for _, item in wanted}
+        banned = set(ChatStanding.objects.filter(user_id__in=senders, is_banned=True).values_list("user_id", flat=True))
+        state = _Batch(chats, banned)
+        for i, item in wanted:
+            try:
+                results[i] = _add(state, item)
+            except DomainError as exc:
+                results[i] = exc
+        state.flush()
+        stored = [m for m in results if isinstance(m, Message)]
+        touched = {m.chat_id: state.chats[m.chat_id] for m in stored}
+        Chat.objects.bulk_update(touched.values(), ["last_message_at"])
+        _announce_many(touched, stored)
+    return results
+
+
+def _add(state: _Batch, item: Outgoing) -> Message:
+    chat = state.chats.get(item.chat_id)
+    if chat is None or item.sender_id not in chat.participants():
+        raise NotFound("No encontramos ese chat.")
+    if item.sender_id in state.banned:
+        raise ChatBannedError
+    if chat.contacts_unlocked:
+        shielded = shielding.Shielded(text=item.text, masked=False)
+    elif shielding.may_continue(item.text):
+        shielded = shielding.shield_after(item.text, state.sender_run(chat, item.sender_id))
+    else:
+        shielded = shielding.shield(item.text)
+    message = Message(
+        chat=chat,
+        sender_id=item.sender_id,
+        kind=MessageKind.TEXTO,
+        text=shielded.text,
+        masked=shielded.masked,
+        created_at=_next_time(chat),
+    )
+    state.added.setdefault(chat.pk, []).append(message)
+    state.unsaved.append(message)
+    if shielded.masked:
+        state.flush()  # the infraction's record points at the row
+        pieces = ", en varios mensajes" if shielded.across_messages else ""
+        standing = bans.infraction_record(
+            user_id=item.sender_id,
+            reason=f"Datos de contacto en el chat ({', '.join(shielded.kinds)}{pieces})",
+            chat=chat,
+            message=message,
+        )
+        if standing.is_banned:
+            state.banned.add(item.sender_id)  # the ban refuses the sender's next messages in this batch too
+    return message
 
 
 def message_send(*, chat_id: UUID, sender_id: UUID, text: str) -> Message:
-    """A participant writes in their chat (REST and socket alike). Contact details are masked until
-    the pair has a paid trabajo; masking costs the sender an infraction; banned senders are refused."""
-    text = clean_text(text)
+    """A participant writes in their chat (REST and socket alike: the socket batches through
+    `messages_send`). Contact details are masked until the pair has a paid trabajo; masking costs
+    the sender an infraction; banned senders are refused."""
     with transaction.atomic(using=DB):
-        # One query locks the chat and answers "is the sender banned?" and "may contacts pass?"
-        # (bench/chat: each separate round trip cost ~0.7 ms of the socket path's CPU).
-        chat = (
-            Chat.objects.select_for_update(of=("self",))
-            .annotate(sender_banned=bans.banned(sender_id), contacts_unlocked=unlocked_for_chat())
-            .filter(Q(cliente_id=sender_id) | Q(profesional_id=sender_id), pk=chat_id)
-            .first()
-        )
-        if chat is None:
-            raise NotFound("No encontramos ese chat.")
-        if chat.sender_banned:
-            raise ChatBannedError
-        if chat.contacts_unlocked:
-            shielded = shielding.Shielded(text=text, masked=False)
-        else:
-            shielded = _shield(chat, sender_id, text)
-        message = _append(chat, sender_id=sender_id, kind=MessageKind.TEXTO, text=shielded.text, masked=shielded.masked)
-        if shielded.masked:
-            pieces = ", en varios mensajes" if shielded.across_messages else ""
-            bans.infraction_record(
-                user_id=sender_id,
-                reason=f"Datos de contacto en el chat ({', '.join(shielded.kinds)}{pieces})",
-                chat=chat,
-                message=message,
-            )
-        _announce(chat, message)
-    return message
+        [result] = messages_send([Outgoing(chat_id=chat_id, sender_id=sender_id, text=text)])
+        if isinstance(result, DomainError):
+            raise result
+        realtime.message_created(result)
+    return result
 
 
 def system_message_post(*, chat_id: UUID, text: str, kind: MessageKind = MessageKind.SISTEMA) -> Message:

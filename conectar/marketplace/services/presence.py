@@ -46,6 +46,13 @@ class RedisPresence:
     def online(self, key: str) -> bool:
         return self.client.zcount(key, time.time(), "+inf") > 0
 
+    def online_many(self, keys: list[str]) -> list[bool]:
+        pipe = self.client.pipeline(transaction=False)
+        now = time.time()
+        for key in keys:
+            pipe.zcount(key, now, "+inf")
+        return [n > 0 for n in pipe.execute()]
+
 
 class LocalPresence:
     def __init__(self):
@@ -64,6 +71,9 @@ class LocalPresence:
         now = time.time()
         with self._lock:
             return any(expiry > now for expiry in self._members.get(key, {}).values())
+
+    def online_many(self, keys: list[str]) -> list[bool]:
+        return [self.online(key) for key in keys]
 
 
 @cache
@@ -84,7 +94,14 @@ def socket_closed(*, chat_id: UUID, user_id: UUID, channel_name: str) -> None:
 
 def is_online(*, chat_id: UUID, user_id: UUID) -> bool:
     """Best effort: if Redis cannot answer, say offline (a push too many beats a message missed)."""
+    return online_many([(chat_id, user_id)])[0]
+
+
+def online_many(pairs: list[tuple[UUID, UUID]]) -> list[bool]:
+    """`is_online` for many (chat, user) pairs in one Redis round trip (a batch of messages)."""
+    if not pairs:
+        return []
     try:
-        return _store().online(_key(chat_id, user_id))
+        return _store().online_many([_key(chat_id, user_id) for chat_id, user_id in pairs])
     except redis.RedisError:
-        return False
+        return [False] * len(pairs)

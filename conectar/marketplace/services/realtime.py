@@ -60,8 +60,12 @@ def push_after_commit(chat_id: UUID, event: dict) -> None:
     transaction.on_commit(lambda: _send(chat_id, event), using=DB)
 
 
+def message_event(message: Message) -> dict:
+    return {"type": "chat.message", "message": message_body(message)}
+
+
 def message_created(message: Message) -> None:
-    push_after_commit(message.chat_id, {"type": "chat.message", "message": message_body(message)})
+    push_after_commit(message.chat_id, message_event(message))
 
 
 def messages_read(state: ReadState) -> None:

@@ -17,7 +17,6 @@ Close codes: 4401 when the token is no longer good (logged out, password changed
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
@@ -53,11 +52,13 @@ def refusal(*, token: str, user_id: UUID) -> int | None:
     return CLOSE_FORBIDDEN if banned else CLOSE_UNAUTHENTICATED
 
 
-def write_if_honoured(*, token: str, user_id: UUID, write: Callable[[], object]) -> int | None:
-    """Run a socket frame's `write` only if the socket's token is still honoured, checked right
-    before it in the same thread: a frame that overtakes its revocation's message is refused
-    (nothing stored) and the close code returned instead."""
-    code = refusal(token=token, user_id=user_id)
-    if code is None:
-        write()
-    return code
+def refusals(sockets: set[tuple[str, UUID]]) -> dict[tuple[str, UUID], int]:
+    """The close code of each (token, user) of a write batch no longer honoured, asked right before
+    the batch is stored (chat_writer): a frame that overtakes its revocation's message is refused,
+    nothing of it stored. Once per socket per batch, however many frames it has in it."""
+    codes = {}
+    for token, user_id in sockets:
+        code = refusal(token=token, user_id=user_id)
+        if code is not None:
+            codes[token, user_id] = code
+    return codes
