@@ -2,6 +2,7 @@
 (documented in `.env.example`); defaults are the safe production ones unless CONECTAR_ENV says
 otherwise."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +15,24 @@ from conectar.platform.topology import development_service_keys, topology_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():  # optional local overrides; the real environment wins
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+class _EnvFile(environ.Env):
+    ENVIRON = {}  # read_env parses the file into this dict, not into os.environ
+
+
+# The checkout's git-ignored .env (scripts/bootstrap.sh writes make run's development settings there,
+# and the database role it created where PostgreSQL asks for a password) fills in what the real
+# environment leaves unset. A process of another environment than the file's, and every test
+# process, takes only the machine's database addresses from it: tests never inherit a developer's
+# settings, and a production start never runs on the development key.
+if (BASE_DIR / ".env").is_file():
+    _EnvFile.read_env(BASE_DIR / ".env")
+    _running = os.environ.get("CONECTAR_ENV", _EnvFile.ENVIRON.get("CONECTAR_ENV", "production"))
+    _whole_file = _running != "test" and _EnvFile.ENVIRON.get("CONECTAR_ENV", _running) == _running
+    for _key, _value in _EnvFile.ENVIRON.items():
+        if _whole_file or ("DATABASE" in _key and _key.endswith("_URL")):
+            os.environ.setdefault(_key, _value)
 
 CONECTAR_ENV = env.str("CONECTAR_ENV", default="production")
 if CONECTAR_ENV not in {"production", "development", "test"}:

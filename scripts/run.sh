@@ -6,7 +6,6 @@ scripts/bootstrap.sh run
 
 export CONECTAR_ENV=${CONECTAR_ENV:-development}
 export PORT=${PORT:-8000}
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/conectar}"
 if [ -z "${REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   export REDIS_URL=redis://127.0.0.1:6379/0
 fi
