@@ -18,7 +18,7 @@ from django.conf import settings
 
 from conectar.platform.databases import alias_for
 from conectar.platform.eventbus.confirmations import deliveries_report
-from conectar.platform.eventbus.delivery import attempt, waiting
+from conectar.platform.eventbus.delivery import attempt_all
 from conectar.platform.eventbus.relay import RelayConfig, relay
 from conectar.platform.eventbus.subscriptions import UnknownHandler, subscription
 from conectar.platform.outages import database_available, database_unreachable, mark_database_down
@@ -75,15 +75,7 @@ def deliver_batch(items: list[list], handler_key: str) -> None:
         # the publisher keeps them unconfirmed (and visible in the metrics) until someone looks.
         log.exception("eventbus.unknown_handler", handler=handler_key, event_ids=[e["event_id"] for e, _ in items])
         return
-    attempts = []
-    available = database_available(sub.alias)
-    for envelope, failures in items:
-        if not available or (attempts and attempts[-1].outage):
-            # The subscriber's database is out of reach: the batch waits with it instead of each
-            # event spending its own connection timeout.
-            attempts.append(waiting(envelope["event_id"], settings.EVENTBUS))
-        else:
-            attempts.append(attempt(sub, envelope, failures=failures, conf=settings.EVENTBUS))
+    attempts = attempt_all(sub, items, conf=settings.EVENTBUS)
     publisher = items[0][0]["publisher"]
     try:
         report.apply_async(
