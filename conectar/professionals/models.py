@@ -11,6 +11,7 @@ from django.contrib.gis.db import models as gis
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 
 from conectar.professionals.contracts import KycStatus, Nivel
 
@@ -233,8 +234,20 @@ class SearchEntry(models.Model):
             models.UniqueConstraint(fields=["professional", "oficio_id"], name="search_entry_unique"),
         ]
         indexes = [
-            GistIndex(fields=["oficio_id", "location"], name="search_oficio_location_gist"),
+            # Location first: with the oficio first, inserts spread each oficio over every spatial
+            # subtree (a uuid range holding it costs nothing to join), so the nearest-first walk read
+            # ~1,600 pages for 200 rows at 1M; location first reads the leaves near the point only.
+            GistIndex(fields=["location", "oficio_id"], name="search_oficio_location_gist"),
             GistIndex(fields=["oficio_id", "coverage"], name="search_oficio_coverage_gist"),
+            # Best rated first (rating desc, professional id asc: the cursor's order) per oficio, with
+            # what the coverage rule reads, so the rating window is an index-only scan.
+            models.Index(
+                F("oficio_id"),
+                -F("rating"),
+                F("professional"),
+                include=["rating", "location", "radio_m"],
+                name="search_oficio_rating",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,15 @@
 """Finding professionals whose own coverage circle contains the client's point (DOMAIN.md § Search).
 
-Two query shapes over SearchEntry (one row per matchable professional and oficio):
-- nearest first with a window: `ORDER BY location <-> point LIMIT 200` on the (oficio, location)
-  GiST index, then keep the rows whose radius covers the point. Exact whenever the window yields a
-  full page: every covering professional outside the window is farther than all inside it. Used
-  for the first page ordered by distance.
+Three query shapes over SearchEntry (one row per matchable professional and oficio):
+- nearest first with a window: `ORDER BY location <-> point LIMIT 60` (then 200) on the (location,
+  oficio) GiST index, then keep the rows whose radius covers the point. Exact whenever the window
+  yields a full page: every covering professional outside the window is farther than all inside it.
+  Used for the first page ordered by distance.
+- best rated first with a window: the same idea along the (oficio, -rating, professional) btree,
+  from the cursor on, as an index-only scan. Used for every page ordered by rating.
 - coverage box: `oficio = $1 AND coverage && point AND ST_DWithin(location, point, radius)`, both
   conditions indexed by the (oficio, coverage) GiST index. Serves every order, every page (keyset
-  cursor), and the window's fallback.
+  cursor), and the windows' fallback.
 Distances are on the sphere (what `<->` computes), so both shapes order identically; the coverage
 rule itself (ST_DWithin on geography) is exact on the spheroid. Parameter types match the columns
 (uuid, float8) so the index conditions stay index conditions.
@@ -24,10 +26,12 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+import psycopg
 from django.db import connections
 
 from conectar.platform.databases import alias_for
@@ -39,13 +43,16 @@ DB = alias_for("professionals")
 # Nearest-first windows tried in turn: at 1M professionals a 60-row window fills the page for
 # 99.4 % of queries at ~60 % of the 200-row window's cost; any filled window is exact.
 WINDOWS = (60, 200)
+# Best-rated-first window: rows walked in rating order before the coverage query takes over.
+RATING_WINDOW = 300
 ORDERS = ("distancia", "rating", "nivel", "tarifa")
 _TABLE = SearchEntry._meta.db_table
 _SERVICIOS_TABLE = "professionals_professional_servicios"
 _NO_TARIFA = 1e15  # sorts professionals without a rate after every rate
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lng)s::float8, %(lat)s::float8), 4326)"
-_DISTANCE = f"ST_Distance(e.location, {_POINT}::geography, false)"  # false: on the sphere, like <->
+# On the sphere: what the nearest-first index orders by, so both shapes order (and page) identically.
+_DISTANCE = f"(e.location <-> {_POINT}::geography)"
 _SORT_KEY = {
     "distancia": _DISTANCE,
     "rating": "(-e.rating)::float8",
@@ -166,6 +173,17 @@ def _params(query: SearchQuery) -> dict:
     return {"lat": query.lat, "lng": query.lng, "oficio": query.oficio_id or ANY_OFICIO}
 
 
+def _covers(row: str) -> str:
+    """The coverage rule (ST_DWithin on the spheroid, ~8 µs a row) decided from the sphere distance
+    `row` carries anyway (what `<->` measures) whenever that is clear: the two differ by under 0.6 %
+    anywhere, so only a row within 1 % of its own radius pays for the exact test."""
+    return (
+        f"CASE WHEN {row}.distance <= {row}.radio_m * 0.99::float8 THEN true"
+        f" WHEN {row}.distance > {row}.radio_m * 1.01::float8 THEN false"
+        f" ELSE ST_DWithin({row}.location, {_POINT}::geography, {row}.radio_m) END"
+    )
+
+
 def window_sql(query: SearchQuery, params: dict, *, window: int = WINDOWS[-1]) -> str:
     extra = "".join(f" AND {c}" for c in _filters(query, params))
     params["window"] = window
@@ -176,58 +194,101 @@ def window_sql(query: SearchQuery, params: dict, *, window: int = WINDOWS[-1]) -
             SELECT e.*, {_DISTANCE} AS distance
             FROM {_TABLE} e
             WHERE e.oficio_id = %(oficio)s::uuid
-            ORDER BY e.location <-> {_POINT}::geography
+            ORDER BY {_DISTANCE}
             LIMIT %(window)s
         ) e
-        WHERE ST_DWithin(e.location, {_POINT}::geography, e.radio_m){extra}
+        WHERE {_covers("e")}{extra}
         ORDER BY e.distance, e.professional_id
         LIMIT %(page)s
     """  # noqa: S608
 
 
+# What the rating window reads when no filter asks for more: all of it in the `search_oficio_rating`
+# index, so the walk is an index-only scan.
+_RATING_COLUMNS = "e.professional_id, e.location, e.radio_m, e.rating"
+
+
+def rating_window_sql(query: SearchQuery, params: dict, *, window: int = RATING_WINDOW) -> str:
+    """Best rated first: the oficio's first `window` rows in (rating desc, professional id) order,
+    from the cursor on, walked on the `search_oficio_rating` index, then kept if they cover the
+    point. Exact whenever it yields a full page, like the distance window: every covering row past
+    the window comes later in the order."""
+    filters = _filters(query, params)
+    extra = "".join(f" AND {c}" for c in filters)
+    params["window"] = window
+    params["page"] = query.limit + 1
+    keyset = ""
+    if query.cursor:
+        params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
+        # The cursor's key is -rating as a float8: exact for two decimals, so as numeric it is the
+        # same value, and the row comparison is an index condition.
+        keyset = " AND (e.rating * -1, e.professional_id) > (%(cursor_key)s::numeric, %(cursor_id)s::uuid)"
+    columns = "e.*" if filters else _RATING_COLUMNS
+    # Only module constants are interpolated; every value is a bound parameter.
+    return f"""
+        SELECT e.professional_id, e.distance, e.sort_key FROM (
+            SELECT {columns}, {_DISTANCE} AS distance, {_SORT_KEY["rating"]} AS sort_key
+            FROM {_TABLE} e
+            WHERE e.oficio_id = %(oficio)s::uuid{keyset}
+            ORDER BY e.rating * -1, e.professional_id
+            LIMIT %(window)s
+        ) e
+        WHERE {_covers("e")}{extra}
+        ORDER BY e.sort_key, e.professional_id
+        LIMIT %(page)s
+    """  # noqa: S608
+
+
 def coverage_sql(query: SearchQuery, params: dict) -> str:
-    coverage = (
-        []
-        if query.fuera_de_radio
-        else [
-            f"e.coverage && {_POINT}",
-            f"ST_DWithin(e.location, {_POINT}::geography, e.radio_m)",
-        ]
-    )
+    coverage = [] if query.fuera_de_radio else [f"e.coverage && {_POINT}"]
     conditions = ["e.oficio_id = %(oficio)s::uuid", *coverage, *_filters(query, params)]
-    keyset = _page(query, params)
+    after = [c for c in ([] if query.fuera_de_radio else [_covers("s")]) + [_page(query, params)] if c]
     # Only module constants are interpolated; every value is a bound parameter.
     return f"""
         SELECT s.professional_id, s.distance, s.sort_key FROM (
-            SELECT e.professional_id, {_DISTANCE} AS distance, {_SORT_KEY[query.orden]} AS sort_key
+            SELECT e.professional_id, e.location, e.radio_m, {_DISTANCE} AS distance,
+                   {_SORT_KEY[query.orden]} AS sort_key
             FROM {_TABLE} e
             WHERE {" AND ".join(conditions)}
         ) s
-        {keyset}
+        {"WHERE " + " AND ".join(after) if after else ""}
         ORDER BY s.sort_key, s.professional_id
         LIMIT %(page)s
     """  # noqa: S608
 
 
-def _run(sql: str, params: dict) -> list[tuple]:
-    with connections[DB].cursor() as cursor:
+def attempts(query: SearchQuery) -> Iterator[tuple[str, str, dict]]:
+    """The statements that answer `query`, cheapest first, as (strategy, sql, params): each but the
+    last answers only if it fills the page; the last (the coverage query) is always exact."""
+    if not query.fuera_de_radio and query.orden == "distancia" and not query.cursor:
+        for window in WINDOWS:
+            params = _params(query)
+            yield "window", window_sql(query, params, window=window), params
+    if not query.fuera_de_radio and query.orden == "rating":
+        params = _params(query)
+        yield "rating window", rating_window_sql(query, params), params
+    params = _params(query)
+    yield "coverage", coverage_sql(query, params), params
+
+
+def _run(sql: str, params) -> list[tuple]:
+    """Through Django's connection (its pool, error wrapping, query metrics) but bound on the server:
+    psycopg prepares a statement it has run five times on a connection, so the hot shapes skip
+    parsing and planning (Django's own cursor binds on the client, which can never prepare)."""
+    connection = connections[DB]
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def search(query: SearchQuery) -> SearchPage:
-    rows, strategy = None, "coverage"
-    if query.orden == "distancia" and not query.cursor and not query.fuera_de_radio:
-        for window in WINDOWS:
-            params = _params(query)
-            rows = _run(window_sql(query, params, window=window), params)
-            if len(rows) > query.limit:
-                strategy = "window"
-                break
-            rows = None  # not a full page: a wider window, and then only the exact query, can say
-    if rows is None:
-        params = _params(query)
-        rows = _run(coverage_sql(query, params), params)
+    for strategy, sql, params in attempts(query):
+        rows = _run(sql, params)
+        if len(rows) > query.limit or strategy == "coverage":
+            break  # a window that does not fill a page cannot tell: the next shape can
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
@@ -238,17 +299,18 @@ def search(query: SearchQuery) -> SearchPage:
 
 def _page(query, params: dict) -> str:
     """The page's bound parameters (one row more than the limit says whether another page follows),
-    and the keyset clause that starts it after the cursor's row ("" on the first page)."""
+    and the keyset condition that starts it after the cursor's row ("" on the first page)."""
     params["page"] = query.limit + 1
     if not query.cursor:
         return ""
     params["cursor_key"], params["cursor_id"] = decode_cursor(query.cursor, query.orden)
-    return "WHERE (s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
+    return "(s.sort_key, s.professional_id) > (%(cursor_key)s::float8, %(cursor_id)s::uuid)"
 
 
 def browse_sql(query: BrowseQuery, params: dict) -> str:
     conditions = ["e.oficio_id = %(oficio)s::uuid", *_filters(query, params)]
     keyset = _page(query, params)
+    keyset = f"WHERE {keyset}" if keyset else ""
     # Only module constants are interpolated; every value is a bound parameter.
     return f"""
         SELECT s.professional_id, s.sort_key FROM (
