@@ -33,9 +33,9 @@ echo "$1" > /tmp/conectar-role 2>/dev/null || true  # for a healthcheck run with
 # Multiprocess metrics files of an earlier run of this container would be added to this one's.
 if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then rm -rf "$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$PROMETHEUS_MULTIPROC_DIR"; fi
 case "$1" in
-  # gthread: keep-alive connections, which the services' facade calls reuse (bench/split.py: a sync
-  # worker closes each one, and a new TCP connection per call doubled the remote call's p99).
-  web)       exec gunicorn -c python:conectar.platform.metrics.gunicorn conectar.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_WORKERS:-2}" --worker-class gthread --threads "${WEB_THREADS:-4}" --keep-alive 30 --access-logfile - ;;
+  # The server's settings (gthread, WEB_WORKERS x WEB_THREADS, keep-alive, access log) are in the
+  # config module, which bench/gateway.py runs too: production is what gets measured.
+  web)       exec gunicorn -c python:conectar.platform.metrics.gunicorn conectar.wsgi:application ;;
   websocket) exec daphne -b 0.0.0.0 -p 8001 conectar.asgi:application ;;
   # Workers per queue (conectar/platform/queues.py): the domain (events, relays, context tasks) and
   # the notification deliveries, so neither waits behind the other. WORKER_QUEUES overrides the list.

@@ -1,8 +1,9 @@
 """Staff view of accounts: search, filter, ban and unban (through the same services as the API)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
-from conectar.auth_ctx import services
+from conectar.auth_ctx import services, tokens
 from conectar.auth_ctx.admin_login import LockoutAdminAuthenticationForm
 from conectar.auth_ctx.models import Account
 from conectar.shared.errors import DomainError
@@ -33,6 +34,12 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # other contexts keep this UUID; a ban is the way to stop an account
+
+    def save_model(self, request, obj, form, change):
+        # is_staff is edited here: the standing every request reads from Redis must follow at once.
+        with transaction.atomic(using=services.DB):
+            super().save_model(request, obj, form, change)
+            tokens.forget_standing(obj.pk)
 
     def _apply(self, request, queryset, service, verb):
         done = 0

@@ -123,6 +123,7 @@ def _set_password_and_revoke(account: Account, new_password: str, *, via_reset: 
     account.token_version = F("token_version") + 1
     account.save(update_fields=["password", "token_version", "updated_at"])
     account.refresh_from_db(fields=["token_version"])
+    tokens.forget_standing(account.pk)
     publish(PasswordChanged(user_id=account.pk, email=account.email, via_reset=via_reset))
 
 
@@ -187,6 +188,7 @@ def account_ban(*, account_id: UUID, by: UUID) -> Account:
         account.token_version = F("token_version") + 1  # every token issued so far stops working
         account.save(update_fields=["is_active", "token_version", "updated_at"])
         account.refresh_from_db(fields=["token_version"])
+        tokens.forget_standing(account.pk)
         publish(UserBanned(user_id=account.pk, banned_by=by))
     return account
 
@@ -200,6 +202,7 @@ def account_unban(*, account_id: UUID, by: UUID) -> Account:
             raise AlreadyInThatState("La cuenta no está suspendida.")
         account.is_active = True
         account.save(update_fields=["is_active", "updated_at"])
+        tokens.forget_standing(account.pk)
         publish(UserUnbanned(user_id=account.pk, unbanned_by=by))
     return account
 
@@ -222,6 +225,7 @@ def admin_ensure(*, email: str, password: str, nombre: str, apellido: str) -> tu
         ):
             account.role, account.is_staff, account.is_superuser, account.is_active = Role.ADMIN, True, True, True
             account.save(update_fields=["role", "is_staff", "is_superuser", "is_active", "updated_at"])
+            tokens.forget_standing(account.pk)
     return account, created
 
 

@@ -4,33 +4,40 @@ Claims beyond simplejwt's own: `rol` (so other contexts need no lookup for the r
 account's token version at issue time. Revocation has three tools:
 - a refresh token is blacklisted on rotation and on logout (simplejwt's blacklist tables);
 - an access token's `jti` is denied (logout) in auth_ctx's database until it would have expired
-  anyway; the cache holds the same denial as a read-through accelerator, never as the record: a
-  cache miss is answered by the database, in the very query that reads the account (no extra round
-  trip), so a flushed or restarted Redis revives nothing;
+  anyway;
 - bumping the account's token version kills every token issued before (password change, reset,
   ban) — checked on every use, on DRF and Ninja routes alike.
+
+The database is the record; every request reads the account's standing (token version, active flag,
+role, staff status, denied jtis) from Redis instead (`conectar.platform.token_standing`: read-through
+on a miss, so a flushed or restarted Redis revives nothing; every write calls `forget_standing`
+inside its transaction, so a ban, a password change or a logout holds from the very next request).
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime
-from functools import cache as once
 
+import redis
+import structlog
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connections
-from django.db.models import Exists
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from conectar.auth_ctx.contracts import InvalidToken, TokenPair
 from conectar.auth_ctx.models import Account, DeniedAccessToken
+from conectar.platform import token_standing
+from conectar.platform.auth import TokenUser, VerifiedToken, access_claims
 from conectar.platform.databases import alias_for
+from conectar.platform.token_standing import Standing
 
-_DENY_PREFIX = "auth:denied-jti:"
+log = structlog.get_logger(__name__)
 
 
 def issue_pair(account: Account) -> TokenPair:
@@ -45,11 +52,11 @@ def issue_pair(account: Account) -> TokenPair:
     )
 
 
-def parse_access(raw: str) -> AccessToken:
-    try:
-        return AccessToken(raw)  # signature, algorithm, expiry and token type
-    except TokenError as exc:
-        raise InvalidToken from exc
+def parse_access(raw: str) -> VerifiedToken:
+    claims = access_claims(raw)  # signature, algorithm, expiry and token type
+    if claims is None:
+        raise InvalidToken
+    return claims
 
 
 def parse_refresh(raw: str) -> RefreshToken:
@@ -66,6 +73,7 @@ def deny_access_token(token: AccessToken, *, account_id) -> None:
     now = timezone.now()
     if expires_at <= now:
         return
+    forget_standing(account_id)
     DeniedAccessToken.objects.filter(expires_at__lte=now).delete()
     DeniedAccessToken.objects.bulk_create(
         [DeniedAccessToken(jti=token["jti"], account_id=account_id, expires_at=expires_at)],
@@ -74,53 +82,99 @@ def deny_access_token(token: AccessToken, *, account_id) -> None:
 
 
 def remember_denied(token) -> None:
-    """The cache's copy of a denial (after the database's commit): later checks answer without SQL."""
-    remaining = int(token["exp"] - time.time())
-    if remaining > 0:
-        cache.set(_DENY_PREFIX + token["jti"], 1, timeout=remaining + 1)
+    """After the logout's commit: the cached standing of the account is dropped again (see
+    `forget_standing`), so the next check reads the denial from the database."""
+    _forget_after_commit(token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"]))
+
+
+def forget_standing(account_id) -> None:
+    """Inside the transaction of every write to an account's standing (token version, active flag,
+    role, staff status, a denied jti): the cached standing goes now (a Redis error raises, and the
+    write rolls back) and again on commit (`token_standing` says why both)."""
+    standings = token_standing.store()
+    if standings is None:
+        return
+    user_id = str(account_id)
+    standings.forget(user_id)
+    transaction.on_commit(lambda: _forget_after_commit(user_id), using=alias_for("auth_ctx"))
+
+
+def _forget_after_commit(account_id) -> None:
+    standings = token_standing.store()
+    if standings is None or account_id is None:
+        return
+    try:
+        standings.forget(str(account_id))
+    except redis.RedisError as exc:  # the write is committed; the standing's TTL bounds a racing fill
+        log.warning("tokens.standing_forget_failed", account_id=str(account_id), error=repr(exc))
+
+
+def holder_of(token, *, request=None) -> TokenUser:
+    """Who a validated access token speaks for, if the token is still honoured: not logged out (its
+    jti not denied), the account active, its token version the token's `tv`. One Redis read (none
+    when the rate limiter already made it for `request`); SQL only when Redis has no copy."""
+    user_id = _account_id(token)
+    jti = str(token["jti"])
+    standings = token_standing.store()
+    if standings is None:  # development without Redis: the database every time
+        standing, denied = _standing_from_database(user_id, jti)
+    else:
+        read = (request is not None and token_standing.prefetched(request, str(user_id), jti)) or standings.read(
+            str(user_id), jti
+        )
+        standing, denied = read.standing, read.denied
+        if standing is None:  # read through; a flushed Redis revives nothing
+            standing, denied_jtis = _standing_and_denials(user_id)
+            if standing is not None:
+                standings.fill(read, standing, denied_jtis)
+            denied = jti in denied_jtis
+    if denied or standing is None or not standing.is_active or token.get("tv") != standing.token_version:
+        raise InvalidToken
+    return TokenUser(pk=user_id, role=standing.role, is_staff=standing.is_staff)
 
 
 def account_for(token) -> Account:
-    """The account a validated token speaks for, if the token is still honoured."""
-    if cache.get(_DENY_PREFIX + token["jti"]) is not None:
-        raise InvalidToken
-    account, denied = _account_and_denial(token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"]), token["jti"])
-    if denied:
-        remember_denied(token)  # read-through: the cache had lost it (flush, restart, eviction)
-        raise InvalidToken
-    if account is None or not account.is_active or token.get("tv") != account.token_version:
+    """The account row a validated token speaks for, if the token is still honoured; for writes that
+    need the row (a refresh issues a new pair). Checks the database itself, not the cache."""
+    user_id = _account_id(token)
+    account, denied = _account_and_denial(user_id, token["jti"])
+    if denied or account is None or not account.is_active or token.get("tv") != account.token_version:
         raise InvalidToken
     return account
 
 
-def _account_and_denial(user_id, jti: str) -> tuple[Account | None, bool]:
-    """The account row for every authenticated request and chat frame, and whether `jti` is denied,
-    in one query. The ORM would compile the same SELECT each time (~0.25 ms of the ~0.33 ms a lookup
-    took here); this runs the SQL the ORM compiled once and builds the instance the way a queryset
-    does (`Model.from_db`)."""
+def _account_id(token) -> uuid.UUID:
     try:
-        pk = uuid.UUID(str(user_id))
-    except ValueError:
-        return None, False
-    alias, sql, params, fields = _select_account_and_denial()
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [jti if p is _JTI else pk if p is _PK else p for p in params])
-        row = cursor.fetchone()
-    if row is None:
-        return None, False
-    return Account.from_db(alias, fields, row[: len(fields)]), bool(row[len(fields)])
+        return uuid.UUID(str(token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])))
+    except ValueError as exc:
+        raise InvalidToken from exc
 
 
-# Placeholders compiled into the SQL once; each call puts its own values in their slots.
-_JTI, _PK = "jti placeholder", uuid.UUID(int=0)
-
-
-@once
-def _select_account_and_denial() -> tuple[str, str, list, list[str]]:
+def _standing_and_denials(user_id: uuid.UUID) -> tuple[Standing | None, list[str]]:
+    """The account's standing and its unexpired denied jtis, in one query (the cache's miss)."""
     alias = alias_for("auth_ctx")
-    denied = DeniedAccessToken.objects.using(alias).filter(jti=_JTI)
-    query = Account.objects.using(alias).filter(pk=_PK).annotate(jti_denied=Exists(denied)).query
-    sql, compiled = query.get_compiler(alias).as_sql()
-    params = [_JTI if p == _JTI else _PK if p == _PK else p for p in compiled]  # the ORM's own constants stay
-    assert params.count(_JTI) == params.count(_PK) == 1, "one jti, one primary key"  # noqa: S101
-    return alias, sql, params, [field.attname for field in Account._meta.concrete_fields]
+    denials = DeniedAccessToken.objects.using(alias).filter(account_id=OuterRef("pk"), expires_at__gt=Now())
+    row = (
+        Account.objects.using(alias)
+        .filter(pk=user_id)
+        .annotate(denied=ArraySubquery(denials.values("jti")))
+        .values_list("token_version", "is_active", "role", "is_staff", "denied")
+        .first()
+    )
+    if row is None:
+        return None, []
+    version, active, role, staff, denied = row
+    return Standing(version, active, role, staff), list(denied)
+
+
+def _standing_from_database(user_id: uuid.UUID, jti: str) -> tuple[Standing | None, bool]:
+    standing, denied = _standing_and_denials(user_id)
+    return standing, jti in denied
+
+
+def _account_and_denial(pk: uuid.UUID, jti: str) -> tuple[Account | None, bool]:
+    """The account row and whether `jti` is denied, in one query."""
+    alias = alias_for("auth_ctx")
+    denied = DeniedAccessToken.objects.using(alias).filter(jti=jti)
+    account = Account.objects.using(alias).filter(pk=pk).annotate(jti_denied=Exists(denied)).first()
+    return account, bool(account is not None and account.jti_denied)

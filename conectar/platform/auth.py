@@ -3,18 +3,31 @@
 DRF authenticates with the classes in `REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`; the
 Ninja bearer below runs the very same classes, so every check they make (signature, expiry,
 revocation, banned accounts) holds on Ninja routes too, with no second implementation.
+
+`access_claims` is the token's own check (signature, algorithm, expiry, type), shared by the rate
+limiter (which keys buckets by the user id) and the authenticators, verified once per token and
+process.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
+import jwt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.settings import api_settings
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from conectar.platform.service_auth import ServiceCaller, authenticate_service, key_owner
 from conectar.shared.errors import PermissionDenied
@@ -26,8 +39,110 @@ __all__ = [
     "ServiceCaller",
     "ServiceKey",
     "ServiceKeyAuthentication",
+    "TokenUser",
+    "VerifiedToken",
+    "access_claims",
+    "bearer_claims",
     "service_key_is_valid",
 ]
+
+
+# --- the token's own check -----------------------------------------------------------------------------
+
+
+class VerifiedToken(dict):
+    """The claims of an access token whose signature, algorithm, expiry and type were checked; what
+    DRF routes get as `request.auth` (read like simplejwt's token: `token["jti"]`, `token.get(...)`)."""
+
+    def __init__(self, raw: str, claims: dict):
+        super().__init__(claims)
+        self.token = raw
+
+    @property
+    def payload(self) -> dict:
+        return self
+
+    def __str__(self) -> str:
+        return self.token
+
+
+def bearer_claims(request) -> VerifiedToken | None:
+    """The claims of the request's `Authorization: Bearer` access token, if it is one and valid."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Bearer "):
+        return None
+    return access_claims(header[7:].strip())
+
+
+def access_claims(raw: str) -> VerifiedToken | None:
+    """simplejwt's checks of an access token (signature and algorithm, `exp` with the leeway, `nbf`,
+    the token type, a `jti`), without its per-token cost; None for anything that fails one."""
+    algorithm = jwt_settings.ALGORITHM
+    try:
+        if algorithm in _HMACS:
+            claims = _hmac_claims(raw, algorithm, jwt_settings.SIGNING_KEY)
+        else:
+            claims = jwt.decode(raw, jwt_settings.VERIFYING_KEY, algorithms=[algorithm], options={"verify_aud": False})
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+        return None
+    now, leeway = time.time(), _leeway()
+    exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+    if not isinstance(exp, int | float) or exp + leeway < now:
+        return None
+    if not isinstance(nbf, int | float) or nbf - leeway > now:
+        return None
+    if claims.get(jwt_settings.TOKEN_TYPE_CLAIM) != "access" or not claims.get(jwt_settings.JTI_CLAIM):
+        return None
+    return VerifiedToken(raw, claims)
+
+
+# simplejwt's HS* tokens are checked here directly: PyJWT's generic decode costs ~100 µs a token
+# (key-format probing, per-character alphabet checks), more than the rest of a request's auth.
+_HMACS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def _b64(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+@lru_cache(maxsize=4096)  # a client sends the same token for its whole life: verify it once per process
+def _hmac_claims(token: str, algorithm: str, key: str | bytes) -> dict:
+    header, payload, signature = token.split(".")  # ValueError unless exactly three parts
+    if json.loads(_b64(header)).get("alg") != algorithm:  # never "none", never another algorithm
+        raise ValueError("unexpected algorithm")
+    secret = key.encode() if isinstance(key, str) else key
+    expected = hmac.new(secret, f"{header}.{payload}".encode(), _HMACS[algorithm]).digest()
+    if not hmac.compare_digest(expected, _b64(signature)):
+        raise ValueError("bad signature")
+    claims = json.loads(_b64(payload))
+    if not isinstance(claims, dict):
+        raise TypeError("claims must be an object")
+    return claims
+
+
+def _leeway() -> float:
+    leeway = jwt_settings.LEEWAY
+    return leeway.total_seconds() if hasattr(leeway, "total_seconds") else float(leeway)
+
+
+# --- who is calling -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """`request.user` of a token-authenticated request: what routes read of the caller (id, role,
+    staff status), from the token and the account's standing, never a database row."""
+
+    pk: UUID
+    role: str
+    is_staff: bool
+    is_active: bool = True
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def id(self) -> UUID:
+        return self.pk
 
 
 @dataclass(frozen=True)

@@ -105,24 +105,39 @@ class Quota:
     reset_after: float  # seconds until the bucket is full again
 
 
-# KEYS[1]: the bucket; ARGV[1]: period in microseconds; ARGV[2]: limit. The key holds the bucket's
+# The bucket at `key`: `period` in microseconds, `limit` requests. The key holds the bucket's
 # "theoretical arrival time" (TAT, µs): full when TAT <= now; each request pushes it by period/limit;
 # a request is refused while the pushed TAT would lie more than one period ahead.
-_GCRA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local period = tonumber(ARGV[1])
-local interval = period / tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - period
-if now < allow_at then
-  return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+_GCRA_FUNCTION = """
+local function gcra(key, period, limit)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  period = tonumber(period)
+  local interval = period / tonumber(limit)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - period
+  if now < allow_at then
+    return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+  end
+  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+  return {1, math.floor((now - allow_at) / interval + 1e-6), 0, math.ceil(new_tat - now)}
 end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
-return {1, math.floor((now - allow_at) / interval + 1e-6), 0, math.ceil(new_tat - now)}
 """
+# KEYS[1]: the bucket; ARGV[1]: period in microseconds; ARGV[2]: limit.
+_GCRA = _GCRA_FUNCTION + "return gcra(KEYS[1], ARGV[1], ARGV[2])"
+# The same, plus reads that ride along in the same round trip: the fields ARGV[3..] of the hash
+# KEYS[2] and the string KEYS[3] (the gateway reads a token's standing with its rate limit).
+_GCRA_AND_READ = (
+    _GCRA_FUNCTION
+    + """
+local quota = gcra(KEYS[1], ARGV[1], ARGV[2])
+quota[5] = redis.call('HMGET', KEYS[2], unpack(ARGV, 3))
+quota[6] = redis.call('GET', KEYS[3])
+return quota
+"""
+)
 _US = 1_000_000
 
 
@@ -134,10 +149,18 @@ class RedisTokenBucket:
     def __init__(self, client: redis.Redis):
         self.client = client
         self._script = client.register_script(_GCRA)  # EVALSHA; EVAL once if Redis lost the script
+        self._script_and_read = client.register_script(_GCRA_AND_READ)
 
     def take(self, key: str, *, limit: int, period: float) -> Quota:
         result = self._script(keys=[key], args=[int(period * _US), limit])
         return _quota(limit, *result)
+
+    def take_and_read(
+        self, key: str, *, limit: int, period: float, hash_key: str, fields: list[str], string_key: str
+    ) -> tuple[Quota, list[bytes | None], bytes | None]:
+        """`take`, and in the same round trip `HMGET hash_key *fields` and `GET string_key`."""
+        result = self._script_and_read(keys=[key, hash_key, string_key], args=[int(period * _US), limit, *fields])
+        return _quota(limit, *result[:4]), result[4], result[5]
 
 
 class LocalTokenBucket:

@@ -6,7 +6,8 @@
   `(method, path prefix, content-type prefix, class)`, first match wins ("*" any method, "" any
   content type); a request no rule matches (health checks, `/metrics`, static files) is not limited.
 - **Caller**: the user id of a valid access token (signature, algorithm, expiry and type checked
-  here — no database, no revocation lookup: the framework's auth does that later), else the
+  here, `platform.auth.access_claims` — no database; revocation is the framework's auth's, later,
+  but its read of the token's standing rides in this call's round trip: `token_standing`), else the
   client IP (`REMOTE_ADDR`; behind `TRUSTED_PROXY_COUNT` proxies, the `X-Forwarded-For` entry the
   outermost of them wrote; IPv6 callers by /64, what one host usually holds). An invalid, expired
   or forged token is keyed by IP, so made-up tokens cannot mint fresh buckets.
@@ -23,18 +24,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import ipaddress
-import json
 import math
-import time
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
-import jwt
 import redis
 import structlog
 from django.conf import settings
@@ -43,8 +37,9 @@ from django.dispatch import receiver
 from prometheus_client import Counter
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from conectar.platform import breakers
-from conectar.platform.counters import Quota, token_bucket
+from conectar.platform import breakers, token_standing
+from conectar.platform.auth import bearer_claims
+from conectar.platform.counters import Quota, RedisTokenBucket, token_bucket
 from conectar.platform.http_errors import domain_error_response
 from conectar.shared.errors import RateLimited
 
@@ -140,56 +135,9 @@ def request_ip(request) -> str:
 
 def bearer_user_id(request) -> str | None:
     """The user id of a well-signed, unexpired access token; None for anything else."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if not header.startswith("Bearer "):
-        return None
-    token = header[7:].strip()
-    algorithm = jwt_settings.ALGORITHM
-    try:
-        if algorithm in _HMACS:
-            claims = _hmac_claims(token, algorithm, jwt_settings.SIGNING_KEY)
-        else:
-            claims = jwt.decode(
-                token, jwt_settings.VERIFYING_KEY, algorithms=[algorithm], options={"verify_aud": False}
-            )
-    except (jwt.PyJWTError, ValueError, TypeError, AttributeError, binascii.Error):
-        return None
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp + _leeway() < time.time():
-        return None
-    if claims.get(jwt_settings.TOKEN_TYPE_CLAIM) != "access":
-        return None
-    user_id = claims.get(jwt_settings.USER_ID_CLAIM)
+    claims = bearer_claims(request)
+    user_id = claims.get(jwt_settings.USER_ID_CLAIM) if claims is not None else None
     return str(user_id) if user_id is not None else None
-
-
-# simplejwt's HS* tokens are checked here directly: PyJWT's generic decode costs ~100 µs a token
-# (key-format probing, per-character alphabet checks), more than the whole rest of the limiter.
-_HMACS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-
-
-def _b64(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-@lru_cache(maxsize=4096)  # a client sends the same token for its whole life: verify it once per process
-def _hmac_claims(token: str, algorithm: str, key: str | bytes) -> dict:
-    header, payload, signature = token.split(".")  # ValueError unless exactly three parts
-    if json.loads(_b64(header)).get("alg") != algorithm:  # never "none", never another algorithm
-        raise ValueError("unexpected algorithm")
-    secret = key.encode() if isinstance(key, str) else key
-    expected = hmac.new(secret, f"{header}.{payload}".encode(), _HMACS[algorithm]).digest()
-    if not hmac.compare_digest(expected, _b64(signature)):
-        raise ValueError("bad signature")
-    claims = json.loads(_b64(payload))
-    if not isinstance(claims, dict):
-        raise TypeError("claims must be an object")
-    return claims
-
-
-def _leeway() -> float:
-    leeway = jwt_settings.LEEWAY
-    return leeway.total_seconds() if hasattr(leeway, "total_seconds") else float(leeway)
 
 
 def caller_key(request, active: Policy) -> str:
@@ -202,13 +150,38 @@ def caller_key(request, active: Policy) -> str:
 # --- the decision -------------------------------------------------------------------------------------
 
 
-def take(active: Policy, klass: str, caller: str) -> Quota | None:
-    """One request out of `caller`'s bucket for `klass`; None when Redis cannot say (fail open)."""
+def take(active: Policy, klass: str, caller: str, request=None) -> Quota | None:
+    """One request out of `caller`'s bucket for `klass`; None when Redis cannot say (fail open).
+
+    With `request` carrying a valid access token, and the limiter on the Redis that holds token
+    standings, the same round trip reads the token's standing (`token_standing`) and leaves it on
+    the request for the authenticator: one Redis call per authenticated request for both."""
     limit, window = active.limits[klass]
     bucket = token_bucket(active.redis_url, timeout=active.timeout)
     key = f"{_KEY_PREFIX}{klass}:{caller}"
+    claims = bearer_claims(request) if request is not None and caller.startswith("u:") else None
+    if claims is not None and isinstance(bucket, RedisTokenBucket) and active.redis_url == settings.REDIS_URL:
+        user_id, jti = caller[2:], str(claims[jwt_settings.JTI_CLAIM])
+        standing_key, generation_key = token_standing.keys(user_id)
+
+        def call():
+            quota, values, generation = bucket.take_and_read(
+                key,
+                limit=limit,
+                period=window,
+                hash_key=standing_key,
+                fields=token_standing.fields(jti),
+                string_key=generation_key,
+            )
+            token_standing.remember(request, token_standing.decoded(user_id, jti, values, generation))
+            return quota
+    else:
+
+        def call():
+            return bucket.take(key, limit=limit, period=window)
+
     try:
-        return breakers.guarded_call(breakers.breaker(BREAKER), lambda: bucket.take(key, limit=limit, period=window))
+        return breakers.guarded_call(breakers.breaker(BREAKER), call)
     except breakers.CircuitOpen:
         pass
     except redis.RedisError as exc:
@@ -248,7 +221,7 @@ class RateLimitMiddleware:
         klass = active.classify(request) if active is not None else None
         if klass is None:
             return self.get_response(request)
-        quota = take(active, klass, caller_key(request, active))
+        quota = take(active, klass, caller_key(request, active), request)
         if quota is None:
             return self.get_response(request)
         if not quota.allowed:

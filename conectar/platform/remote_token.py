@@ -9,31 +9,18 @@ is what every route reads: an id, a role and staff status, never a database row 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from http import HTTPStatus
-from uuid import UUID
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from conectar.platform.auth import TokenUser
 from conectar.shared.errors import DomainError
 
-
-@dataclass(frozen=True)
-class RemoteAccount:
-    """The account behind a token, as the accounts facade described it."""
-
-    pk: UUID
-    role: str
-    is_staff: bool
-    is_active: bool = True
-    is_authenticated = True
-
-    @property
-    def id(self) -> UUID:
-        return self.pk
+# The account behind a token, as the accounts facade described it: the same person every local route sees.
+RemoteAccount = TokenUser
 
 
 class RemoteAccessTokenAuthentication(JWTAuthentication):

@@ -3,18 +3,29 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJwtInvalidToken
 
 from conectar.auth_ctx import tokens
 from conectar.auth_ctx.contracts import InvalidToken
+from conectar.platform.auth import access_claims
 
 
 class AccountTokenAuthentication(JWTAuthentication):
-    """simplejwt's signature, algorithm, expiry and type checks, then the account's own: not
-    logged out (denied jti), not banned, and no password change or ban since the token was made."""
+    """The token's own checks (signature, algorithm, expiry, type), then the account's: not logged
+    out (denied jti), not banned, and no password change or ban since the token was made.
+    `request.user` is a `TokenUser` (id, role, staff status), not the account row: routes read
+    nothing else of it, and building it needs no SQL (`tokens.holder_of`)."""
 
-    def get_user(self, validated_token):
+    def authenticate(self, request):
+        header = self.get_header(request)
+        raw = self.get_raw_token(header) if header is not None else None
+        if raw is None:
+            return None
+        validated = access_claims(raw.decode() if isinstance(raw, bytes) else raw)
+        if validated is None:
+            raise SimpleJwtInvalidToken("El token no es válido o expiró.")
         try:
-            return tokens.account_for(validated_token)
+            return tokens.holder_of(validated, request=request), validated
         except InvalidToken as exc:
             raise AuthenticationFailed(exc.detail, code=exc.code) from exc
 

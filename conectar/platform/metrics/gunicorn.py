@@ -1,13 +1,30 @@
-"""gunicorn settings hooks for multiprocess metrics: `gunicorn -c python:conectar.platform.metrics.gunicorn …`.
+"""The production HTTP server's settings: `gunicorn -c python:conectar.platform.metrics.gunicorn …`
+(docker/entrypoint.sh's `web` role, and bench/gateway.py, which measures this very configuration).
 
-A worker that exits leaves its files in PROMETHEUS_MULTIPROC_DIR: counters and histograms must
-keep counting its past, but its live gauges (breaker states, open sockets) must go."""
+- gthread workers with keep-alive: clients (the TLS proxy, the services' facade calls) reuse their
+  connections; a sync worker closes each one, and a new TCP connection per call doubled the remote
+  call's p99 (bench/split.py) and costs the gateway a connect and an accept per request.
+- `WEB_WORKERS` processes (2) x `WEB_THREADS` threads (4): threads overlap the round trips to Redis
+  and PostgreSQL; more processes use more cores.
+- The access log on stdout, as before.
+
+Plus the hook for multiprocess metrics: a worker that exits leaves its files in
+PROMETHEUS_MULTIPROC_DIR: counters and histograms must keep counting its past, but its live gauges
+(breaker states, open sockets) must go.
+"""
 
 from __future__ import annotations
 
 import os
 
 from prometheus_client import multiprocess
+
+bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE_SECONDS", "30"))
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 
 
 def child_exit(server, worker):
