@@ -88,6 +88,8 @@ else:
     INSTALLED_APPS = [*_FRAMEWORK_APPS, *_CONTEXT_APPS]
 # Development tooling (MercadoPago sandbox, demo data, simular-pago): production never imports it
 # (tests/devtools/test_production_never_loads_devtools.py); conectar/urls.py mounts its routes.
+if PRODUCTION:  # daphne's app only makes `runserver` ASGI; importing it loads Twisted (~40 MB a worker)
+    INSTALLED_APPS.remove("daphne")
 DEVTOOLS = CONECTAR_ENV in {"development", "test"} and TOPOLOGY.is_gateway
 if DEVTOOLS:
     INSTALLED_APPS.append("conectar.devtools")

@@ -22,19 +22,28 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, apply_configuration
-from pypdf.errors import LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from functools import cache
+from typing import TYPE_CHECKING
 
 from conectar.shared.errors import PayloadTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow and pypdf are imported by the checks that use them, on the first upload: a web worker that
+# never receives one does not carry them (~25 MB of RSS, bench/memory.py).
 
 IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 _CHUNK = 64 * 1024
 _INFLATE_STEP = 1024 * 1024  # a PNG's stream is inflated this much at a time to be measured
-_UNDECODABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
+
+
+@cache
+def _undecodable() -> tuple[type[BaseException], ...]:
+    from PIL import UnidentifiedImageError  # noqa: PLC0415 - on the first upload, see above
+
+    return (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 
 
 def _too_many_pixels() -> PayloadTooLarge:
@@ -67,6 +76,8 @@ def read_limited(uploaded, *, max_bytes: int) -> bytes:
 
 def clean_image(data: bytes, *, max_side: int = 4096) -> CleanImage:
     """Decode `data` as JPEG/PNG/WebP and re-encode it in the same format, without metadata."""
+    from PIL import Image, ImageOps  # noqa: PLC0415 - on the first upload, see above
+
     try:
         image_format = _checked_format(data)
         with Image.open(io.BytesIO(data), formats=[image_format]) as decoded:
@@ -80,7 +91,7 @@ def clean_image(data: bytes, *, max_side: int = 4096) -> CleanImage:
     # Pillow's own bomb check (the warning too, where warnings are errors) is ours to answer, not a 500.
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels() from exc
-    except _UNDECODABLE as exc:
+    except _undecodable() as exc:
         raise UnsupportedMediaType("El archivo no es una imagen JPEG, PNG o WebP válida.") from exc
     extension, content_type = IMAGE_FORMATS[image_format]
     return CleanImage(out.getvalue(), extension, content_type, pixels.width, pixels.height)
@@ -90,6 +101,8 @@ _SAVE_OPTIONS = {"JPEG": {"quality": 88, "optimize": True}, "WEBP": {"quality": 
 
 
 def _checked_format(data: bytes) -> str:
+    from PIL import Image  # noqa: PLC0415 - on the first upload, see above
+
     with Image.open(io.BytesIO(data)) as probe:
         if probe.format not in IMAGE_FORMATS:
             raise UnsupportedMediaType("Formato de imagen no permitido: usá JPEG, PNG o WebP.")
@@ -208,6 +221,9 @@ def clean_document(data: bytes) -> CleanDocument:
 
 
 def _checked_pdf(data: bytes) -> bytes:
+    from pypdf import PdfReader, apply_configuration  # noqa: PLC0415 - on the first upload, see above
+    from pypdf.errors import LimitReachedError  # noqa: PLC0415
+
     end = data.rfind(PDF_EOF)
     if end == -1:
         raise UnsupportedMediaType("El PDF está incompleto o dañado.")
@@ -270,6 +286,8 @@ def _raw_forbidden_name(content: bytes) -> bool:
 
 def _pdf_has_forbidden_name(reader) -> bool:
     """Look at every object the cross-reference tables list (reachable or not) and the trailer."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject  # noqa: PLC0415
+
     refs = [(num, gen) for gen, table in reader.xref.items() for num in table]
     refs += [(num, 0) for num in reader.xref_objStm]
     roots = [reader.trailer] + [IndirectObject(num, gen, reader) for num, gen in refs]
