@@ -5,12 +5,14 @@
 #   healthcheck [role]   the image's HEALTHCHECK and the orchestrators' exec probes
 set -e
 
-# Celery node names: `celery inspect ping` in the healthcheck asks the node of this container by name.
+# Celery node names: `celery inspect ping` in the healthcheck asks the node of this container by name
+# (the host part as Celery's %h: socket.gethostname()).
 node_of() {
+  host=$(python -c 'import socket; print(socket.gethostname())')
   case "$1" in
-    worker) echo "domain@${HOSTNAME:-$(hostname)}" ;;
-    notifier) echo "notifications@${HOSTNAME:-$(hostname)}" ;;
-    service-worker) echo "${CONECTAR_SERVICE:?}@${HOSTNAME:-$(hostname)}" ;;
+    worker) echo "domain@$host" ;;
+    notifier) echo "notifications@$host" ;;
+    service-worker) echo "${CONECTAR_SERVICE:?}@$host" ;;
   esac
 }
 
