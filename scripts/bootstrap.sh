@@ -67,9 +67,10 @@ db_port=5432
 [ "$db_hostport" = "$db_host" ] || db_port=${db_hostport##*:}
 local_server=0
 case "$db_host" in 127.0.0.1 | localhost) local_server=1 ;; esac
-pg_major_installed() { find /usr/lib/postgresql -maxdepth 1 -mindepth 1 -printf '%f\n' 2>/dev/null | sort -n | tail -1; }
-pg_major_candidate() { apt-cache policy postgresql 2>/dev/null | awk '/Candidate:/ { split($2, v, "+"); if (v[1] ~ /^[0-9]+$/) print v[1] }'; }
-cluster_on_port() { pg_lsclusters -h 2>/dev/null | awk -v p="$1" '$3 == p { print $1, $2, $4; exit }'; } # version name status
+# These print nothing (and never fail: set -e) where PostgreSQL or apt's lists are not there yet.
+pg_major_installed() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1 || true; }
+pg_major_candidate() { apt-cache policy postgresql 2>/dev/null | awk '/Candidate:/ { split($2, v, "+"); if (v[1] ~ /^[0-9]+$/) print v[1] }' || true; }
+cluster_on_port() { pg_lsclusters -h 2>/dev/null | awk -v p="$1" '$3 == p { print $1, $2, $4; exit }' || true; } # version name status
 
 # --- What is missing -------------------------------------------------------------------------------
 # Debian packages this mode needs that are not installed; `missing` collects everything that keeps

@@ -8,27 +8,33 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from tests.bootstrap.checkout import clean_env, copy_checkout
 
 PG_MAJOR = max(Path("/usr/lib/postgresql").iterdir(), key=lambda p: int(p.name)).name
+NOTHING_INSTALLED = "#!/bin/sh\nexit 1\n"  # dpkg-query: no package is installed
+NO_POSTGRESQL = "#!/bin/sh\nexit 2\n"  # ls /usr/lib/postgresql: no server of any version
+TEST_ONLY = ["docker-compose", "chromium", "redis-server"]
+APT_OFFERS_16 = "#!/bin/sh\nprintf 'postgresql:\\n  Installed: (none)\\n  Candidate: 16+257\\n'\n"  # apt-cache policy
 
 
-def test_without_root_every_missing_package_is_listed_at_once():
-    # A place the unprivileged user can read, and a dpkg-query that finds nothing installed: the
-    # packages of a fresh machine, as far as the bootstrap can tell.
+def bootstrap_as_nobody(mode: str, fakes: dict[str, str]) -> subprocess.CompletedProcess:
+    """The bootstrap run by an unprivileged user in a copy of the checkout, with `fakes` (command
+    name -> script) first on its PATH to stand for a fresh machine."""
     place = Path(tempfile.mkdtemp(prefix="conectar-bootstrap-"))
     try:
-        place.chmod(0o755)
+        place.chmod(0o755)  # the unprivileged user reads the copy
         checkout = copy_checkout(place / "checkout")
         fake_bin = place / "bin"
         fake_bin.mkdir()
-        (fake_bin / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
-        (fake_bin / "dpkg-query").chmod(0o755)
-        env = clean_env(PATH=f"{fake_bin}:{clean_env()['PATH']}")
-        done = subprocess.run(
-            ["runuser", "-u", "nobody", "--", "scripts/bootstrap.sh", "test"],  # noqa: S607
+        for name, script in fakes.items():
+            (fake_bin / name).write_text(script)
+            (fake_bin / name).chmod(0o755)
+        return subprocess.run(
+            ["runuser", "-u", "nobody", "--", "scripts/bootstrap.sh", mode],  # noqa: S607
             cwd=checkout,
-            env=env,
+            env=clean_env(PATH=f"{fake_bin}:{clean_env()['PATH']}"),
             capture_output=True,
             text=True,
             timeout=120,
@@ -36,10 +42,28 @@ def test_without_root_every_missing_package_is_listed_at_once():
         )
     finally:
         shutil.rmtree(place)
-    assert done.returncode == 1, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "fakes", "wanted"),
+    [
+        (
+            "test",
+            {"dpkg-query": NOTHING_INSTALLED},
+            [f"postgresql-{PG_MAJOR}-postgis-3", "gdal-bin", "python3-venv", *TEST_ONLY],
+        ),
+        (  # no PostgreSQL at all: PostGIS's package is named after the major apt would install
+            "run",
+            {"dpkg-query": NOTHING_INSTALLED, "ls": NO_POSTGRESQL, "apt-cache": APT_OFFERS_16},
+            ["postgresql", "postgresql-16-postgis-3", "gdal-bin", "python3-venv"],
+        ),
+    ],
+    ids=["test-packages-missing", "run-without-postgresql"],
+)
+def test_without_root_everything_missing_is_listed_at_once(mode, fakes, wanted):
+    done = bootstrap_as_nobody(mode, fakes)
     output = done.stdout + done.stderr
+    assert done.returncode == 1, output
     assert "cannot go on without root; missing:" in output
-    postgis = f"postgresql-{PG_MAJOR}-postgis-3"
-    wanted = [postgis, "gdal-bin", "python3-venv", "docker-compose", "chromium", "redis-server"]
-    assert f"apt-get install {' '.join(wanted)}" in output  # one list, one command
+    assert f"(as root: apt-get install {' '.join(wanted)})" in output  # one list, one command
     assert "creating .venv" not in output
