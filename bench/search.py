@@ -1,42 +1,49 @@
 """Search bench: GET /api/v1/search/professionals versus the same SQL through psycopg, same run.
 
-    .venv/bin/python bench/search.py [--size 100k|1m|both] [--seconds 15] [--connections 8] [--rate 350]
+    .venv/bin/python bench/search.py [--quick] [--profile] [--size 100k|1m] [--seconds 15]
+                                     [--connections 16] [--rate 350]
 
-Data (own databases conectar_benchsearch_*, Redis db 12): N professionals clustered around 20
-Argentine cities (gaussian scatter of a few to tens of km, Buenos Aires the biggest share), radii
-mostly 5-30 km, some up to 100, rare 300-500; 1-3 of 50 oficios each (~2), plus the ANY_OFICIO row;
-all matchable. Generated inside PostgreSQL (INSERT ... SELECT over generate_series, setseed per
-batch of 100k, deterministic ids), into `professionals_professional` and its oficios M2M and into
-`professionals_searchentry` exactly as `search_index.reindex` writes it (checked against `reindex`
-on a sample). Resumable: a batch is one transaction; sizes already there are skipped; `both` grows
-100k to 1M. The two GiST indexes are dropped during a load and rebuilt (Django's own DDL) after.
+Data (own databases: conectar_benchsearch_* for 1M, conectar_benchsearch_100k_* for 100k, so a
+--quick run never costs the 1M set its ~5 min rebuild; Redis db 12 unless BENCH_REDIS_URL): N
+professionals clustered around 20 Argentine cities (gaussian scatter of a few to tens of km, Buenos
+Aires the biggest share), radii mostly 5-30 km, some up to 100, rare 300-500; 1-3 of 50 oficios each
+(~2), plus the ANY_OFICIO row; all matchable. Generated inside PostgreSQL (INSERT ... SELECT over
+generate_series, setseed per batch of 100k, deterministic ids), into `professionals_professional`
+and its oficios M2M and into `professionals_searchentry` exactly as `search_index.reindex` writes it
+(checked against `reindex` on a sample). Reused when already there; resumable (a batch is one
+transaction). SearchEntry's indexes are dropped during a load and rebuilt (Django's own DDL) after.
 
 Workloads: random client points from the same city distribution, a random oficio among the 50,
-limit 20, first page; `orden=distancia` (KNN window, coverage fallback) and `orden=rating`
-(coverage box).
-Raw baseline: 2 processes, closed loop, psycopg with Django's cursor class (client-side binding)
-and connection options, running the selector's own SQL (`window_sql` then, when the window does
-not fill a page, `coverage_sql`, as `search()` does) - "search" - and additionally every other SQL
-statement the route runs (the page's professionals and their oficios in one query,
-`selectors.search.result_rows`; the oficio existence check only when a page is empty) - "route".
-API: gunicorn, 2 sync workers, driven by wrk (Lua script reading the pre-generated query paths,
-`Connection: close` - sync workers close anyway, and a new connection per request spreads load
-over both workers) closed loop at 2 connections (same concurrency as the raw baseline: the latency
-comparison) and at --connections (throughput); then an open loop at --rate req/s by a Python
-driver (a scheduler thread sends at fixed intervals to a pool of blocking-socket threads; latency
-from the intended send time, so queueing is not hidden); when the closed loop stays under --rate,
-also at 70% of what it reached. Every measurement also prints the CPU it cost per request (client
-or Django, PostgreSQL backends, driver, and "other": anyone else's work on the machine).
-At the largest size: EXPLAIN (ANALYZE, BUFFERS) of both shapes, and the KNN window's spread over
-the 50 oficios at the densest city's centre (the composite GiST serves oficios very unevenly).
-Goals (1M): API p50 <= raw p50 + 1.5 ms; p95 <= 10 ms at 350 req/s; >= 700 req/s closed loop.
-`both` on a database already at 1M truncates and regenerates (100k, then grows to 1M again).
-Knobs: BENCH_DATABASE_URL (server and database prefix), BENCH_WORKERS, BENCH_WSGI (module:app).
+limit 20, first page; `orden=distancia` (KNN window, coverage fallback) and `orden=rating` (rating
+window, coverage fallback).
+Raw baseline: 2 processes, closed loop, psycopg bound on the server (prepared after 5 runs, as the
+selector's statements are under Django) with Django's connection options, running the selector's
+own statements (`selectors.search.attempts`, in turn, as `search()` does) - "search" - and
+additionally every other SQL statement the route runs (the page's professionals and their oficios
+in one query, `result_rows`; the oficio existence check only when a page is empty) - "route"; and
+the coverage-box query alone, the exact shape every order fell back to before the windows -
+"coverage", the same-run baseline of the selector's figures.
+API: gunicorn, 2 sync workers, rate limiter off, driven by wrk (Lua script reading the pre-generated
+query paths, `Connection: close` - sync workers close anyway, and a new connection per request
+spreads load over both workers) closed loop at 2 connections (same concurrency as the raw
+baseline: the latency comparison) and at --connections (throughput); then an open loop at --rate
+req/s by a Python driver (a scheduler thread sends at fixed intervals to a pool of blocking-socket
+threads; latency from the intended send time, so queueing is not hidden); when the closed loop
+stays under --rate, also at 70% of what it reached. Every measurement also prints the CPU it cost
+per request (client or Django, PostgreSQL backends, driver, and "other": anyone else's work).
+--profile: py-spy on one worker during an extra closed loop (never during a measured one).
+Then EXPLAIN (ANALYZE, BUFFERS) of both windows, and the KNN window's spread over the 50 oficios at
+the densest city's centre. Figures go to bench/_report.py (RESULTS.md via run_all.py).
+Goals (1M): selector SQL p50 <= 1.0 ms; API p50 <= SQL p50 + 1.5 ms; >= 700 req/s at 16
+connections; p95 <= 10 ms at 350 req/s.
+Knobs: BENCH_DATABASE_URL (server and database prefix), BENCH_REDIS_URL, BENCH_WORKERS,
+BENCH_WSGI (module:app), BENCH_PYSPY.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import math
 import multiprocessing
 import os
@@ -57,16 +64,23 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench._report import Report
+
 ENV = {
     **os.environ,
     "CONECTAR_ENV": "development",
     "DJANGO_SETTINGS_MODULE": "conectar.settings",
-    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conectar_benchsearch"),
-    "REDIS_URL": "redis://127.0.0.1:6379/12",
+    # Dev machines may point this at a Redis of their own (BENCH_REDIS_URL); CI uses db 12 of the default one.
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+    "RATELIMIT_ENABLED": "false",  # the bench measures search; nothing else may limit its server
     "CELERY_TASK_ALWAYS_EAGER": "false",
     "LOG_LEVEL": "WARNING",
 }
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conectar_benchsearch")
 SIZES = {"100k": 100_000, "1m": 1_000_000}
+# Each size in databases of its own, so a --quick run never costs the 1M data set its rebuild.
+DATABASE_SUFFIX = {"100k": "_100k", "1m": ""}
 BATCH = 100_000  # one transaction, one setseed: the data of batch k is the same however it was reached
 LIMIT = 20
 OFICIOS_WANTED = 50
@@ -124,9 +138,9 @@ APELLIDOS = (
 )  # fmt: skip
 
 
-def django_setup():
+def django_setup(size: str):
+    ENV["DATABASE_URL"] = DATABASE_URL + DATABASE_SUFFIX[size]
     os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -144,6 +158,7 @@ class Stats:
     note: str = ""
     extra: dict = field(default_factory=dict)
     cpu: str = ""
+    cpu_ms: dict = field(default_factory=dict)  # CPU ms per request by group of processes
 
     @property
     def rps(self) -> float:
@@ -215,15 +230,17 @@ class CpuMeter:
         self.busy = _machine_busy()
         self.wall = time.perf_counter()
 
-    def report(self, requests: int, measured: dict[str, float] | None = None) -> str:
+    def report(self, requests: int, measured: dict[str, float] | None = None) -> tuple[str, dict]:
         used = {name: sum(_cpu_of(p) for p in pids) - self.before[name] for name, pids in self.groups.items()}
         used.update(measured or {})
         busy = _machine_busy() - self.busy
         wall = time.perf_counter() - self.wall
         used["other"] = max(0.0, busy - sum(used.values()))
-        parts = ", ".join(f"{name} {1000 * seconds / max(requests, 1):.2f}" for name, seconds in used.items())
+        per_request = {name: 1000 * seconds / max(requests, 1) for name, seconds in used.items()}
+        parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_request.items())
         warning = " - OTHER PROCESSES BUSY, figures disturbed" if used["other"] > 0.1 * busy else ""
-        return f"CPU ms/request: {parts}; machine busy {100 * busy / wall / (os.cpu_count() or 1):.0f}%{warning}"
+        line = f"CPU ms/request: {parts}; machine busy {100 * busy / wall / (os.cpu_count() or 1):.0f}%{warning}"
+        return line, per_request
 
 
 # --- setup and data -----------------------------------------------------------------------------
@@ -477,7 +494,7 @@ def generate(info: dict, oficios: list[tuple], target: int) -> None:
             conn.commit()
             print(f"  batch {batch + 1}/{last}: {time.perf_counter() - start:5.1f} s", flush=True)
     load_seconds = time.perf_counter() - total_start
-    print("  building the GiST indexes (both at once) ...", flush=True)
+    print("  building the indexes (all at once) ...", flush=True)
     build_seconds = ensure_indexes(info)
     check_against_reindex(info, sample=5)
     start = time.perf_counter()
@@ -577,29 +594,28 @@ def hydration_templates() -> dict:
     }
 
 
-def raw_search(cur, q: Q) -> tuple[list[tuple], str]:
-    """`selectors.search.search`, minus Django: the same SQL text, parameters and cursor class."""
-    from conectar.professionals.selectors.search import WINDOWS, SearchQuery, _params, coverage_sql, window_sql
+def raw_search(cur, q: Q, *, shape: str = "search") -> tuple[list[tuple], str]:
+    """`selectors.search.search`, minus Django: the same statements (`attempts`), parameters and
+    binding (on the server, so psycopg prepares them as it does under Django). shape "coverage": only
+    the exact coverage-box query, the shape every page of every order used before the windows."""
+    from conectar.professionals.selectors.search import SearchQuery, attempts
 
     query = SearchQuery(lat=q.lat, lng=q.lng, oficio_id=q.oficio_id, orden=q.orden, limit=LIMIT)
-    if query.orden == "distancia":
-        for window in WINDOWS:
-            params = _params(query)
-            cur.execute(window_sql(query, params, window=window), params)
-            rows = cur.fetchall()
-            if len(rows) > query.limit:
-                return rows[: query.limit], "window"
-    params = _params(query)
-    cur.execute(coverage_sql(query, params), params)
-    return cur.fetchall()[: query.limit], "coverage"
+    for strategy, sql, params in attempts(query):
+        if shape == "coverage" and strategy != "coverage":
+            continue
+        rows = cur.execute(sql, params).fetchall()
+        if len(rows) > query.limit or strategy == "coverage":
+            return rows[: query.limit], strategy
+    raise AssertionError("the last attempt always answers")
 
 
-def raw_request(cur, q: Q, templates: dict, route: bool) -> tuple[list[tuple], str]:
-    rows, strategy = raw_search(cur, q)
-    if route and rows:
+def raw_request(cur, q: Q, templates: dict, shape: str) -> tuple[list[tuple], str]:
+    rows, strategy = raw_search(cur, q, shape=shape)
+    if shape == "route" and rows:
         cur.execute(templates["results"], [[r[0] for r in rows]])
         cur.fetchall()
-    elif route:
+    elif shape == "route":
         sql, position, params = templates["exists"]
         cur.execute(sql, [*params[:position], q.oficio_id, *params[position + 1 :]])
         cur.fetchone()
@@ -610,22 +626,22 @@ def raw_request(cur, q: Q, templates: dict, route: bool) -> tuple[list[tuple], s
 class RawJob:
     info: dict
     queries: list[Q]
-    route: bool  # also the route's other SQL (oficio check, hydration), not only the selector's
+    shape: str  # "search" (the selector's statements), "route" (+ hydration) or "coverage" (that query alone)
     templates: dict
     warmup: float
     seconds: float
 
 
 def _raw_worker(job: RawJob, offset: int, barrier, out) -> None:
-    conn = _connect(job.info, autocommit=True, cursor_factory=psycopg.ClientCursor)  # Django's cursor class
+    conn = _connect(job.info, autocommit=True)  # server-side binding, prepared after 5 runs: as under Django
     cur = conn.cursor()
     queries, n = job.queries, offset
     deadline = time.perf_counter() + job.warmup
     while time.perf_counter() < deadline:
-        raw_request(cur, queries[n % len(queries)], job.templates, job.route)
+        raw_request(cur, queries[n % len(queries)], job.templates, job.shape)
         n += 1
     barrier.wait()
-    latencies, strategies = array("d"), {"window": 0, "coverage": 0}
+    latencies, strategies = array("d"), collections.Counter()
     backend = conn.info.backend_pid
     cpu_before = (time.process_time(), _cpu_of(backend))
     start = time.perf_counter()
@@ -634,13 +650,13 @@ def _raw_worker(job: RawJob, offset: int, barrier, out) -> None:
         t0 = time.perf_counter()
         if t0 >= deadline:
             break
-        _, strategy = raw_request(cur, queries[n % len(queries)], job.templates, job.route)
+        _, strategy = raw_request(cur, queries[n % len(queries)], job.templates, job.shape)
         latencies.append((time.perf_counter() - t0) * 1000)
         strategies[strategy] += 1
         n += 1
     elapsed = time.perf_counter() - start
     cpu = (time.process_time() - cpu_before[0], _cpu_of(backend) - cpu_before[1])
-    out.put((latencies, strategies, elapsed, cpu))
+    out.put((latencies, dict(strategies), elapsed, cpu))
     conn.close()
 
 
@@ -667,14 +683,14 @@ def raw_bench(job: RawJob, label: str) -> Stats:
     for p in procs:
         p.join()
     latencies = sorted(x for r in results for x in r[0])
-    note = ""
-    if job.queries[0].orden == "distancia":
-        window = 100 * sum(r[1]["window"] for r in results) / len(latencies)
-        note = f"window {window:.1f}%, coverage fallback {100 - window:.1f}%"
-    cpu = meter.report(
+    strategies = collections.Counter()
+    for r in results:
+        strategies.update(r[1])
+    note = ", ".join(f"{name} {100 * n / len(latencies):.1f}%" for name, n in strategies.most_common())
+    cpu, cpu_ms = meter.report(
         len(latencies), {"client": sum(r[3][0] for r in results), "postgres": sum(r[3][1] for r in results)}
     )
-    return Stats(label, len(latencies), max(r[2] for r in results), latencies, note, cpu=cpu)
+    return Stats(label, len(latencies), max(r[2] for r in results), latencies, note, cpu=cpu, cpu_ms=cpu_ms)
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -749,7 +765,8 @@ def wrk_run(port: int, paths_file: str, seconds: float, connections: int, label:
     if bad_status or socket_errors:
         note += f", {bad_status} non-2xx/3xx, {socket_errors} socket errors"
     percentiles = {"p50": p50, "p95": p95, "p99": p99}
-    return Stats(label, requests, duration_us / 1e6, [], note, percentiles, meter.report(requests))
+    cpu, cpu_ms = meter.report(requests)
+    return Stats(label, requests, duration_us / 1e6, [], note, percentiles, cpu, cpu_ms)
 
 
 def open_loop(port: int, paths: list[str], rate: float, seconds: float, label: str, *, groups: dict) -> Stats:
@@ -805,20 +822,21 @@ def open_loop(port: int, paths: list[str], rate: float, seconds: float, label: s
     note = f"open loop {rate:.0f}/s, send delay p50 {lag[len(lag) // 2]:.2f} / p99 {lag[int(len(lag) * 0.99)]:.2f} ms"
     if failed or len(finished) < total:
         note += f", {failed} failed, {total - len(finished)} unfinished (counted as waited)"
-    return Stats(label, len(finished), elapsed, latencies, note, cpu=meter.report(len(finished)))
+    cpu, cpu_ms = meter.report(len(finished))
+    return Stats(label, len(finished), elapsed, latencies, note, cpu=cpu, cpu_ms=cpu_ms)
 
 
 def check_api_matches_raw(port: int, info: dict, queries: list[Q], templates: dict) -> None:
     same = 0
     with (
         httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
-        _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn,
+        _connect(info, autocommit=True) as conn,
     ):
         cur = conn.cursor()
         for q in queries:
             response = http.get(q.path())
             response.raise_for_status()
-            rows, _ = raw_request(cur, q, templates, route=False)
+            rows, _ = raw_request(cur, q, templates, "search")
             same += [item["id"] for item in response.json()] == [str(r[0]) for r in rows]
     print(f"  check: API and raw return the same page for {same}/{len(queries)} sampled queries ({queries[0].orden})")
 
@@ -826,24 +844,27 @@ def check_api_matches_raw(port: int, info: dict, queries: list[Q], templates: di
 # --- plans --------------------------------------------------------------------------------------
 
 
-def explain(info: dict, q: Q) -> None:
-    from conectar.professionals.selectors.search import SearchQuery, _params, coverage_sql, window_sql
+def explain(info: dict, q: Q) -> str:
+    """The plan of the first statement `search` runs for `q` (the window of its order), warm."""
+    from conectar.professionals.selectors.search import SearchQuery, attempts
 
     query = SearchQuery(lat=q.lat, lng=q.lng, oficio_id=q.oficio_id, orden=q.orden, limit=LIMIT)
-    params = _params(query)
-    sql = window_sql(query, params) if q.orden == "distancia" else coverage_sql(query, params)
-    shape = "KNN window" if q.orden == "distancia" else "coverage box"
+    shape, sql, params = next(attempts(query))
     with _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         for _ in range(2):  # the second, warm, is printed
             plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]
     print(f"\n-- plan, {shape} (orden={q.orden}), {q.city} ({q.lat}, {q.lng}), oficio {q.oficio_id}:")
     print("\n".join("   " + line for line in plan))
+    scan = next((line.strip() for line in plan if "Scan using" in line), "?").split("  (")[0]
+    buffers = next((line.split("Buffers: ")[1] for line in plan if "Buffers:" in line), "?")
+    executed = next((line.split(": ")[1] for line in plan if line.startswith("Execution Time")), "?")
+    return f"plan of the {shape} (orden={q.orden}) at {q.city}: {scan}, buffers {buffers}, execution {executed}"
 
 
-def knn_spread(info: dict, oficios: list[tuple]) -> None:
-    """The KNN window at the centre of the densest city for every oficio: how evenly the composite
-    GiST serves them (its shape depends on the order rows arrived in and on the oficio uuids)."""
-    from conectar.professionals.selectors.search import SearchQuery, _params, window_sql
+def knn_spread(info: dict, oficios: list[tuple]) -> str:
+    """The first KNN window at the centre of the densest city for every oficio: how evenly the
+    (location, oficio) GiST serves them (a rare oficio's rows are sparser among the leaves)."""
+    from conectar.professionals.selectors.search import WINDOWS, SearchQuery, _params, window_sql
 
     _, lat, lng, _, _ = CITIES[0]
     rows = []
@@ -851,17 +872,19 @@ def knn_spread(info: dict, oficios: list[tuple]) -> None:
         for oficio_id, _name in oficios:
             query = SearchQuery(lat=lat, lng=lng, oficio_id=oficio_id, limit=LIMIT)
             params = _params(query)
-            sql = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + window_sql(query, params)
+            sql = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + window_sql(query, params, window=WINDOWS[0])
             for _ in range(2):
                 plan = conn.execute(sql, params).fetchone()[0][0]
             buffers = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"].get("Shared Read Blocks", 0)
             rows.append((plan["Execution Time"], buffers))
     times, buffers = sorted(r[0] for r in rows), sorted(r[1] for r in rows)
-    print(
-        f"\n-- KNN window at {CITIES[0][0]}'s centre, each of the {len(rows)} oficios: execution ms min {times[0]:.2f}"
-        f" / median {times[len(times) // 2]:.2f} / max {times[-1]:.2f}; buffers min {buffers[0]}"
+    line = (
+        f"KNN window ({WINDOWS[0]} rows) at {CITIES[0][0]}'s centre, each of the {len(rows)} oficios: execution ms"
+        f" min {times[0]:.2f} / median {times[len(times) // 2]:.2f} / max {times[-1]:.2f}; buffers min {buffers[0]}"
         f" / median {buffers[len(buffers) // 2]} / max {buffers[-1]}"
     )
+    print(f"\n-- {line}")
+    return line
 
 
 def data_summary(info: dict) -> str:
@@ -888,15 +911,17 @@ def measure(info, oficios, args, label: str) -> dict:
     print(data_summary(info))
     print(f"\n== {label}: raw baseline (2 processes, closed loop, {s:.0f} s each after {w:.0f} s warm-up)", flush=True)
     res: dict = {}
-    for key, queries, route, title in (
-        ("raw_dist_search", dist, False, "raw distancia: selector SQL"),
-        ("raw_dist_route", dist, True, "raw distancia: + route SQL (hydration)"),
-        ("raw_rating_search", rating, False, "raw rating: selector SQL"),
-        ("raw_rating_route", rating, True, "raw rating: + route SQL (hydration)"),
+    for key, queries, shape, title in (
+        ("raw_dist_search", dist, "search", "raw distancia: selector SQL"),
+        ("raw_dist_route", dist, "route", "raw distancia: + route SQL (hydration)"),
+        ("raw_dist_coverage", dist, "coverage", "raw distancia: coverage box only"),
+        ("raw_rating_search", rating, "search", "raw rating: selector SQL"),
+        ("raw_rating_route", rating, "route", "raw rating: + route SQL (hydration)"),
+        ("raw_rating_coverage", rating, "coverage", "raw rating: coverage box only"),
     ):
-        res[key] = raw_bench(RawJob(info, queries, route, templates, w, s), title)
+        res[key] = raw_bench(RawJob(info, queries, shape, templates, w, s), title)
     print(HEADER)
-    for key in ("raw_dist_search", "raw_dist_route", "raw_rating_search", "raw_rating_route"):
+    for key in [k for k in res if k.startswith("raw_")]:
         print(res[key].line())
 
     app = os.environ.get("BENCH_WSGI", "conectar.wsgi:application")
@@ -928,6 +953,8 @@ def measure(info, oficios, args, label: str) -> dict:
             title = "API rating, closed loop"
             res["api_rating_c2"] = wrk_run(port, files["rating"], s, 2, title, groups=groups)
             res["api_rating_cN"] = wrk_run(port, files["rating"], s, args.connections, title, groups=groups)
+            if args.profile:
+                res["profile"] = profile_server(server.pid, port, files["dist"], args)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -937,6 +964,79 @@ def measure(info, oficios, args, label: str) -> dict:
             print(res[key].line())
     summarize(label, res, args)
     return res
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+
+def pyspy_path() -> str | None:
+    for candidate in (os.environ.get("BENCH_PYSPY"), shutil.which("py-spy"), str(ROOT / ".venv/bin/py-spy")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def profile_server(server_pid: int, port: int, paths_file: str, args) -> list[str]:
+    """py-spy on one gunicorn worker during an extra closed loop at --connections (distancia), so the
+    sampling never slows a measured run. Returns the summary lines for the report's notes."""
+    pyspy = pyspy_path()
+    if pyspy is None:
+        print("  (--profile: py-spy not found; set BENCH_PYSPY or pip install py-spy)")
+        return []
+    worker = children_of(server_pid)[0]
+    seconds = max(5, round(args.seconds))
+    with tempfile.NamedTemporaryFile("r", suffix=".txt", dir="/tmp") as out:
+        command = [pyspy, "record", "--pid", str(worker), "--duration", str(seconds), "--rate", "250"]
+        spy = subprocess.Popen(
+            [*command, "--format", "raw", "--output", out.name, "--nonblocking"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wrk_run(port, paths_file, seconds + 1, args.connections, "profiled", groups={})
+        spy.wait(timeout=60)
+        stacks = Path(out.name).read_text()
+    inclusive: collections.Counter = collections.Counter()
+    leaf: collections.Counter = collections.Counter()
+    total = 0
+    for line in stacks.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n, frames = int(count), [_frame(f) for f in stack.split(";")]
+        total += n
+        for name in set(frames):
+            inclusive[name] += n
+        leaf[frames[-1]] += n
+    if not total:
+        print("  (py-spy recorded nothing)")
+        return []
+    request = max((v for k, v in inclusive.items() if k.startswith("WSGIHandler.__call__")), default=total)
+    print(f"\n-- py-spy, one gunicorn worker, closed loop at {args.connections} connections, {total} samples;")
+    print(f"   inside Django's handler {100 * request / total:.0f}% (the rest: accepting, reading, writing sockets)")
+    watch = (
+        "search_professionals", "selectors/search.py", "result_rows", "result_body", "Operation.run",
+        "Schema", "ensure_connection", "getconn", "check_connection", "Cursor.execute", "Connection.wait",
+        "json", "Middleware", "write", "close",
+    )  # fmt: skip
+    shown = [(k, v) for k, v in inclusive.most_common() if any(w in k for w in watch)][:25]
+    for name, n in shown:
+        print(f"   {100 * n / total:5.1f}%  {name}")
+    print("   leaf frames (self):")
+    for name, n in leaf.most_common(10):
+        print(f"   {100 * n / total:5.1f}%  {name}")
+    top = [(k, v) for k, v in inclusive.most_common() if "conectar/" in k or "psycopg" in k][:8]
+    return [
+        f"py-spy, one worker at {args.connections} connections: Django's handler {100 * request / total:.0f}% of"
+        " samples; inclusive: " + ", ".join(f"{k.split(' ')[0]} {100 * v / total:.0f}%" for k, v in top),
+        "py-spy, leaf frames: "
+        + ", ".join(f"{k.split(' ')[0]} {100 * v / total:.0f}%" for k, v in leaf.most_common(6)),
+    ]
+
+
+def _frame(frame: str) -> str:
+    """`function (path/file.py:line)` -> `function (file.py)`: lines apart, one function is one entry."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0].split('site-packages/')[-1].split('/work/main/')[-1]})"
 
 
 def summarize(label: str, res: dict, args) -> None:
@@ -953,46 +1053,111 @@ def summarize(label: str, res: dict, args) -> None:
                 f" p95 {a2.pct(95) - raw.pct(95):+6.2f} ms; req/s API(c{args.connections}) / raw ="
                 f" {a_n.rps / raw.rps:.2f}x"
             )
-    api_p50 = res["api_dist_c2"].pct(50)
-    print(
-        f"  goals (distancia): p50 API - raw = {api_p50 - res['raw_dist_search'].pct(50):.2f} ms against the"
-        f" selector SQL, {api_p50 - res['raw_dist_route'].pct(50):.2f} ms against all the route's SQL (<= 1.5);"
-        f" p95 at {args.rate:.0f}/s = {res['api_dist_open'].pct(95):.2f} ms (<= 10);"
-        f" closed loop {res['api_dist_cN'].rps:.0f} req/s (>= 700)"
+
+
+def record(report, res: dict, args, size: str) -> None:
+    """The issue's figures, each against what the same run measured underneath it."""
+    at = f"{size} professionals"
+    sql, route, api2 = res["raw_dist_search"], res["raw_dist_route"], res["api_dist_c2"]
+    report.measure(
+        f"search, the selector's own SQL, p50 (distancia, {at})",
+        value=sql.pct(50),
+        unit="ms",
+        baseline=res["raw_dist_coverage"].pct(50),
+        baseline_label="the coverage-box query alone, same points",
+        goal=1.0,
+        goal_kind="value<=",
+        note=sql.note,
     )
+    report.measure(
+        f"search API p50 at 2 connections (distancia, {at})",
+        value=api2.pct(50),
+        unit="ms",
+        baseline=sql.pct(50),
+        baseline_label="the selector's SQL p50, 2 raw clients",
+        goal=1.5,
+        goal_kind="diff<=",
+        note=f"all the route's SQL (hydration included) p50 {route.pct(50):.2f} ms",
+    )
+    report.measure(
+        f"search API closed loop, {args.connections} connections (distancia, {at})",
+        value=res["api_dist_cN"].rps,
+        unit="req/s",
+        baseline=route.rps,
+        baseline_label="the route's SQL, 2 raw clients",
+        goal=700,
+        goal_kind="value>=",
+        note=f"p50 {res['api_dist_cN'].pct(50):.2f} ms",
+    )
+    report.measure(
+        f"search API open loop at {args.rate:.0f} req/s, p95 (distancia, {at})",
+        value=res["api_dist_open"].pct(95),
+        unit="ms",
+        baseline=api2.pct(95),
+        baseline_label="closed loop at 2 connections, p95",
+        goal=10,
+        goal_kind="value<=",
+        note=res["api_dist_open"].note,
+    )
+    report.measure(
+        f"search orden=rating, the selector's own SQL, p50 ({at})",
+        value=res["raw_rating_search"].pct(50),
+        unit="ms",
+        baseline=res["raw_rating_coverage"].pct(50),
+        baseline_label="the coverage-box query alone (rating's shape before its index)",
+        goal=1.0,
+        goal_kind="value<=",
+        note=res["raw_rating_search"].note,
+    )
+    report.measure(
+        f"search API orden=rating closed loop, {args.connections} connections ({at})",
+        value=res["api_rating_cN"].rps,
+        unit="req/s",
+        baseline=res["raw_rating_route"].rps,
+        baseline_label="the route's SQL, 2 raw clients",
+        goal_kind="value>=",
+    )
+    for key in ("raw_dist_search", "api_dist_cN", "api_rating_cN"):
+        cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in res[key].cpu_ms.items())
+        report.note(f"CPU ms per request, {res[key].label} ({res[key].note.split(',')[0]}): {cpu}")
+    for line in res.get("profile", []):
+        report.note(line)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=[*SIZES, "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=15, help="per measurement")
+    parser.add_argument("--quick", action="store_true", help="100k professionals, 5 s per measurement")
+    parser.add_argument("--profile", action="store_true", help="py-spy on one server worker (an extra run)")
+    parser.add_argument("--size", choices=list(SIZES), help="default 1m (100k with --quick)")
+    parser.add_argument("--seconds", type=float, help="per measurement (default 15, 5 with --quick)")
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections for the saturating run")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections for the saturating run")
     parser.add_argument("--rate", type=float, default=350, help="open-loop requests per second")
     parser.add_argument("--queries", type=int, default=20_000, help="pre-generated query points per workload")
     parser.add_argument("--generate-only", action="store_true")
     args = parser.parse_args()
+    size = args.size or ("100k" if args.quick else "1m")
+    args.seconds = args.seconds or (5.0 if args.quick else 15.0)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt install wrk)")
-    django_setup()
+    report = Report("search")
+    django_setup(size)
     oficios = prepare()
     info = conninfo()
-    sizes = list(SIZES) if args.size == "both" else [args.size]
-    print(f"search bench: {len(oficios)} oficios, {os.cpu_count()} cores, sizes {', '.join(sizes)}")
-    for size in sizes:
-        print(f"\n######## {size} professionals")
-        generate(info, oficios, SIZES[size])
-        if args.generate_only:
-            continue
-        measure(info, oficios, args, size)
-        if size == sizes[-1]:
-            dist = workload(oficios, 2000, "distancia")
-            with _connect(info, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
-                cur = conn.cursor()
-                sample = next(q for q in dist if q.city == CITIES[0][0] and raw_search(cur, q)[1] == "window")
-            explain(info, sample)
-            explain(info, Q(sample.city, sample.lat, sample.lng, sample.oficio_id, "rating"))
-            knn_spread(info, oficios)
+    print(f"search bench: {len(oficios)} oficios, {os.cpu_count()} cores, {size} professionals")
+    generate(info, oficios, SIZES[size])
+    if args.generate_only:
+        return
+    res = measure(info, oficios, args, size)
+    record(report, res, args, size)
+    dist = workload(oficios, 2000, "distancia")
+    with _connect(info, autocommit=True) as conn:
+        cur = conn.cursor()
+        sample = next(q for q in dist if q.city == CITIES[0][0] and raw_search(cur, q)[1] == "window")
+    report.note(explain(info, sample))
+    report.note(explain(info, Q(sample.city, sample.lat, sample.lng, sample.oficio_id, "rating")))
+    report.note(knn_spread(info, oficios))
+    report.finish()
 
 
 if __name__ == "__main__":
