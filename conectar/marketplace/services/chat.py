@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from conectar.auth_ctx import facade as accounts
 from conectar.auth_ctx.contracts import Role, TokenClaims
 from conectar.marketplace import shielding
 from conectar.marketplace.contracts import ChatBannedError, ChatCreated, MessageKind, MessageSent
-from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, ChatStanding, Message, ReadState
+from conectar.marketplace.models import MESSAGE_MAX_LENGTH, Chat, Message, ReadState
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.selectors.contacts import unlocked_for_chat
 from conectar.marketplace.services import bans, presence, realtime
@@ -198,11 +199,11 @@ def messages_send(batch: Sequence[Outgoing]) -> list[Message | DomainError]:
     """Store many participants' messages in one transaction, each as `message_send` would (order of
     `batch` kept within each chat), or the error refusing it; an error refuses that message only.
 
-    One round trip each locks every chat of the batch (in primary-key order, so two batches cannot
-    deadlock), answers which senders are banned, inserts the messages and their MessageSent events,
-    and moves the chats' last_message_at: the socket path's cost per message falls with the batch
-    (bench/chat). Live pushes are left to the caller (`realtime.message_created`, or the socket
-    writer from its event loop)."""
+    One round trip each: lock every chat of the batch (in primary-key order, so two batches cannot
+    deadlock) reading which of their people are banned and whose contacts may pass; insert the
+    messages; insert their MessageSent events; move the chats' last_message_at. So the socket path's
+    cost per message falls with the batch (bench/chat). Live pushes are left to the caller
+    (`realtime.message_created`, or the socket writer from its event loop)."""
     results: list[Message | DomainError | None] = [None] * len(batch)
     for i, item in enumerate(batch):
         try:
@@ -214,10 +215,14 @@ def messages_send(batch: Sequence[Outgoing]) -> list[Message | DomainError]:
         return results
     with transaction.atomic(using=DB):
         # Who may write is read under the chats' locks: a ban or a payment committed before them counts.
-        chats = Chat.objects.select_for_update(of=("self",)).annotate(contacts_unlocked=unlocked_for_chat())
+        chats = Chat.objects.select_for_update(of=("self",)).annotate(
+            contacts_unlocked=unlocked_for_chat(),
+            cliente_banned=bans.banned(OuterRef("cliente_id")),
+            profesional_banned=bans.banned(OuterRef("profesional_id")),
+        )
         chats = {c.pk: c for c in chats.filter(pk__in={item.chat_id for _, item in wanted}).order_by("pk")}
-        senders = {item.sender_id for _, item in wanted}
-        banned = set(ChatStanding.objects.filter(user_id__in=senders, is_banned=True).values_list("user_id", flat=True))
+        banned = {c.cliente_id for c in chats.values() if c.cliente_banned}
+        banned |= {c.profesional_id for c in chats.values() if c.profesional_banned}
         state = _Batch(chats, banned)
         for i, item in wanted:
             try:

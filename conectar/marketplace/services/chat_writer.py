@@ -16,8 +16,7 @@ events, one presence pipeline, one COMMIT), and nothing waits on that one thread
   refused frame (ban, bad text, revoked token) refuses that frame alone.
 - Connection hygiene (`InThread`): the lane's thread closes its connections after every batch, so
   a pooled connection is back in the pool as soon as the batch ends — never held by an idle thread.
-- Revocation: before storing, each socket's token is asked about once per batch
-  (socket_access.refusals); the socket then closes with the code it gets.
+- Revocation: the socket checks its token when the frame arrives, before handing it over.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ from django.db import close_old_connections, connections
 
 from conectar.marketplace.models import Message
 from conectar.marketplace.services import chat as chat_services
-from conectar.marketplace.services import realtime, socket_access
+from conectar.marketplace.services import realtime
 from conectar.platform.databases import alias_for
 from conectar.shared.errors import DomainError
 
@@ -54,7 +53,6 @@ class Frame:
 
     chat_id: UUID
     user_id: UUID
-    token: str
     text: str | None
     done: asyncio.Future = field(repr=False)
 
@@ -109,12 +107,10 @@ async def _push_after(previous: asyncio.Task | None, messages: list) -> None:
 
 
 def _store_batch(batch: list[Frame]) -> list:
-    """In a lane's thread: the batch's sockets' tokens, then its messages and read marks, in order."""
-    refused = socket_access.refusals({(f.token, f.user_id) for f in batch})
-    outcomes: list = [refused.get((f.token, f.user_id)) for f in batch]
-    pending = [i for i, f in enumerate(batch) if outcomes[i] is None]
+    """In a lane's thread: the batch's messages and read marks, in order."""
+    outcomes: list = [None] * len(batch)
     # Consecutive messages are stored together; a read mark between them keeps its place.
-    for is_message, group in itertools.groupby(pending, key=lambda i: batch[i].text is not None):
+    for is_message, group in itertools.groupby(range(len(batch)), key=lambda i: batch[i].text is not None):
         indexes = list(group)
         if is_message:
             items = [chat_services.Outgoing(batch[i].chat_id, batch[i].user_id, batch[i].text) for i in indexes]
@@ -157,12 +153,12 @@ class ChatWriter:
     def store(self, work: Callable) -> Callable:
         return InThread(work, executor=_executor())
 
-    def submit(self, *, chat_id: UUID, user_id: UUID, token: str, text: str | None) -> asyncio.Future:
+    def submit(self, *, chat_id: UUID, user_id: UUID, text: str | None) -> asyncio.Future:
         """Queue a frame; the future gets the stored Message (or ReadState), the DomainError that
-        refused it, a close code (int) if its token is no longer honoured, or the exception that
-        failed its whole batch (a backing service out of reach: nothing of it was stored)."""
+        refused it, or the exception that failed its whole batch (a backing service out of reach:
+        nothing of it was stored)."""
         loop = asyncio.get_running_loop()
-        frame = Frame(chat_id, user_id, token, text, loop.create_future())
+        frame = Frame(chat_id, user_id, text, loop.create_future())
         self.lanes[chat_id.int % len(self.lanes)].add(frame)
         return frame.done
 

@@ -9,8 +9,9 @@ auth_ctx decides, and the marketplace learns it three ways, none of which polls:
   of that session's token and no other device's, while a password change or reset or a ban — which
   kill every earlier token — close them all, and a socket opened with the new password's token stays;
 - the token's own `exp`, which the socket schedules its close for at connect;
-- every frame that would store something checks the token right before (`write_if_honoured`), so a
-  frame that overtakes its revocation's message is refused too.
+- every frame that would store something checks the token when it arrives, before the socket hands
+  it to the writer (ChatConsumer._store), so a frame that overtakes its revocation's message is
+  refused too.
 
 Close codes: 4401 when the token is no longer good (logged out, password changed or reset, expired);
 4403 when the account is banned (reconnecting cannot help)."""
@@ -50,15 +51,3 @@ def refusal(*, token: str, user_id: UUID) -> int | None:
     account = accounts.get_account(user_id=user_id)
     banned = account is not None and not account.is_active
     return CLOSE_FORBIDDEN if banned else CLOSE_UNAUTHENTICATED
-
-
-def refusals(sockets: set[tuple[str, UUID]]) -> dict[tuple[str, UUID], int]:
-    """The close code of each (token, user) of a write batch no longer honoured, asked right before
-    the batch is stored (chat_writer): a frame that overtakes its revocation's message is refused,
-    nothing of it stored. Once per socket per batch, however many frames it has in it."""
-    codes = {}
-    for token, user_id in sockets:
-        code = refusal(token=token, user_id=user_id)
-        if code is not None:
-            codes[token, user_id] = code
-    return codes
