@@ -237,9 +237,11 @@ def test_message_sent_says_whether_the_recipient_had_a_socket_open(client):
 
 
 def _redis_cache_nowhere(settings) -> None:
-    """The cache (token denylist) on a Redis nobody listens on; the channel layer stays up."""
+    """The cache and the process's other Redis clients (token standings, presence) on a Redis nobody
+    listens on; the channel layer stays up."""
     location = f"redis://127.0.0.1:{unused_port()}/0"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    settings.REDIS_URL = location
 
 
 def test_a_socket_opened_while_redis_is_down_is_closed_4503(client, settings):
@@ -257,7 +259,7 @@ def test_a_socket_opened_while_redis_is_down_is_closed_4503(client, settings):
 
 def test_a_message_refused_while_redis_is_down_is_not_stored_and_can_be_sent_again(client, settings):
     pair = new_pair(client)
-    working = settings.CACHES
+    working = settings.CACHES, settings.REDIS_URL
 
     async def scenario():
         pro = await connected(pair.chat_id, pair.pro.session.access)
@@ -266,7 +268,7 @@ def test_a_message_refused_while_redis_is_down_is_not_stored_and_can_be_sent_aga
         error = await next_frame(pro, "error")
         assert error["code"] == "service_unavailable"
         assert await sync_to_async(Message.objects.count)() == 0
-        settings.CACHES = working
+        settings.CACHES, settings.REDIS_URL = working
         await pro.send_json_to({"type": "message", "text": "¿Le viene bien el martes?"})
         assert (await next_frame(pro, "message"))["message"]["text"] == "¿Le viene bien el martes?"
         await pro.disconnect()

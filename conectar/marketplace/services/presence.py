@@ -76,10 +76,15 @@ class LocalPresence:
         return [self.online(key) for key in keys]
 
 
-@cache
 def _store() -> RedisPresence | LocalPresence:
-    if settings.REDIS_URL:
-        return RedisPresence(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2))
+    return _store_at(settings.REDIS_URL or "")
+
+
+@cache
+def _store_at(url: str) -> RedisPresence | LocalPresence:
+    # Keyed by the URL the settings name now, as the other Redis users of a process are.
+    if url:
+        return RedisPresence(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
     return LocalPresence()
 
 
