@@ -559,13 +559,19 @@ def _dockerignore_problems(dockerignore: Path) -> list[str]:
     ]
 
 
+def _runs(stage: list[tuple[str, str]]) -> str:
+    return " ".join(rest for keyword, rest in stage if keyword == "RUN")
+
+
 def dockerfile_problems(dockerfile: Path, dockerignore: Path) -> list[str]:
     stages, problems = _stages(dockerfile_instructions(dockerfile.read_text()))
     if len(stages) < MIN_STAGES:
         return [*problems, "one stage: build the wheels in a stage of their own, then a slim runtime"]
-    built = " ".join(rest for stage in stages[:-1] for keyword, rest in stage if keyword == "RUN")
+    built = " ".join(_runs(stage) for stage in stages[:-1])
     if not re.search(r"pip wheel[^&;]*--require-hashes[^&;]*requirements/base\.txt", built):
         problems.append("no build stage runs `pip wheel --require-hashes ... -r requirements/base.txt` (the lock)")
+    if not re.search(r"pip install [^&;]*--no-index", built + " " + _runs(stages[-1])):
+        problems.append("nothing installs the built wheels with --no-index (only them, never an index)")
     return problems + _runtime_problems(stages[-1]) + _dockerignore_problems(dockerignore)
 
 
