@@ -6,8 +6,9 @@ API: POST /api/v1/auth/login with JSON, served by gunicorn with the production w
 read from docker/entrypoint.sh (gthread, its workers x threads, keep-alive 30, the metrics hooks,
 access log), production settings (DEBUG off, JSON logs at WARNING, persistent database connections,
 PROMETHEUS_MULTIPROC_DIR as in docker/compose.yml) and the production hasher (Argon2id 19 MiB, t=2,
-p=1). Driven by `wrk` (C, barely any CPU of its own) with `--clients` keep-alive connections,
-rotating over 40 accounts; without wrk, by Python clients (which take CPU from the server).
+p=1). Driven by `wrk` (C, barely any CPU of its own) with `--clients` connections, a new one per
+login as a browser's (--keep-alive reuses them: gthread then pins all of them to one worker), rotating
+over 40 accounts; without wrk, by Python clients (which take CPU from the server).
 Only the hash may limit the server: the rate limiter is off (RATELIMIT_ENABLED=false; its 10/min
 login class would refuse nearly everything). The login lockout stays on: every login still counts its
 attempt in Redis and a success releases it (one pipeline each), and no account or IP reaches the
@@ -139,6 +140,31 @@ def production_gunicorn_options() -> list[str]:
     return options
 
 
+def describe_gunicorn() -> str:
+    """What the production options amount to: the config module's values, then the command line's."""
+    options = production_gunicorn_options()
+    values = {"worker_class": "sync", "workers": 1, "threads": 1, "keepalive": 2, "preload_app": False}
+    if "-c" in options and options[options.index("-c") + 1].startswith("python:"):
+        import importlib
+
+        module = importlib.import_module(options[options.index("-c") + 1].removeprefix("python:"))
+        values.update({k: getattr(module, k) for k in values if hasattr(module, k)})
+    flags = {
+        "--worker-class": "worker_class",
+        "--workers": "workers",
+        "--threads": "threads",
+        "--keep-alive": "keepalive",
+    }
+    for flag, key in flags.items():
+        if flag in options:
+            values[key] = options[options.index(flag) + 1]
+    values["preload_app"] = values["preload_app"] or "--preload" in options
+    return (
+        f"gunicorn {' '.join(options)}: {values['worker_class']}, {values['workers']} workers x {values['threads']} "
+        f"threads, keep-alive {values['keepalive']} s, {'preload' if values['preload_app'] else 'no preload'}"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -208,6 +234,7 @@ WRK_SCRIPT = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Forwarded-Proto"] = "https"
+CONNECTION
 local n = 0
 request = function()
   n = n + 1
@@ -222,11 +249,17 @@ end
 """
 
 
+KEEP_ALIVE = False  # --keep-alive
+
+
 def drive(base: str, seconds: float, clients: int, *, strict: bool = True) -> tuple[float, float, float]:
     """Logins per second, p50 and p95 (ms), for `seconds`; `strict`: any failed login is an error."""
     if not shutil.which("wrk"):
         return drive_with_python(base, seconds, clients)
     script = WRK_SCRIPT.replace("EMAIL", EMAIL.format("%d")).replace("PASSWORD", PASSWORD)
+    # A login is a browser's first request: a new connection each. Kept-alive, wrk's 8 connections
+    # are all accepted by whichever gthread worker wakes first, and the other core idles.
+    script = script.replace("CONNECTION", "" if KEEP_ALIVE else 'wrk.headers["Connection"] = "close"')
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
         file.write(script.replace("USERS", str(USERS)))
         file.flush()
@@ -246,7 +279,8 @@ def drive_with_python(base: str, seconds: float, clients: int) -> tuple[float, f
     stop_at = time.perf_counter() + seconds
 
     def client(index: int) -> None:
-        with httpx.Client(base_url=base, timeout=10, headers={"X-Forwarded-Proto": "https"}) as http:
+        headers = {"X-Forwarded-Proto": "https", **({} if KEEP_ALIVE else {"Connection": "close"})}
+        with httpx.Client(base_url=base, timeout=10, headers=headers) as http:
             n = index
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
@@ -288,6 +322,8 @@ def check_login(base: str) -> None:
 # `authenticate` counts as the hash, the account's SELECT as the account read).
 PHASES = [
     ("Argon2id hash (argon2-cffi)", ("argon2/",)),
+    # A thread py-spy saw runnable in a blocking call: woken, waiting for a core or the GIL, not working.
+    ("waiting in a blocking call (select, socket, lock)", ("WAIT",)),
     ("lockout (Redis: count, release)", ("auth_ctx/lockout.py",)),
     ("account read (authenticate's SELECT)", ("contrib/auth/backends.py", "contrib/auth/__init__.py")),
     ("tokens: sign + OutstandingToken insert", ("auth_ctx/tokens.py",)),
@@ -300,6 +336,9 @@ PHASES = [
     ("middleware", ("django/utils/deprecation.py", "conectar/platform/", "django/middleware/", "corsheaders/")),
     ("gunicorn (HTTP parse, access log, accept)", ("gunicorn/",)),
 ]
+
+
+WAIT_LEAVES = {"select", "wait", "poll", "_read_from_socket", "send_packed_command", "_execute_send", "accept", "recv"}
 
 
 def profile(base: str, server: subprocess.Popen, seconds: float, clients: int) -> list[str]:
@@ -338,6 +377,8 @@ def profile(base: str, server: subprocess.Popen, seconds: float, clients: int) -
             n, frames = int(count), stack.split(";")
             # "func (path:line)" -> "path:func", so a phase can name a file or a file's function
             keys = [f"{f.partition(' (')[2].rsplit(':', 1)[0]}:{f.partition(' (')[0]}" for f in frames]
+            if frames[-1].partition(" (")[0].split(".")[-1] in WAIT_LEAVES and "argon2/" not in stack:
+                keys.append("WAIT")
             total += n
             phase = next(
                 (name for name, marks in PHASES if any(m in k for k in keys for m in marks)),
@@ -369,18 +410,8 @@ def _short(frame: str) -> str:
 # --- the run ---------------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one round of 6 s per side")
-    parser.add_argument("--profile", action="store_true", help="py-spy both workers in one extra API window")
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
-    if args.quick:
-        args.seconds, args.rounds = 6, 1
-
-    report = Report("login")
+def same_run(args) -> tuple[list, list, list, float, float, list[str]]:
+    """Rounds of baseline then API, in one server; then the profile window if asked for."""
     encoded = prepare()
     server, base = start_server()
     try:
@@ -398,16 +429,36 @@ def main() -> None:
             apis.append(drive(base, args.seconds, args.clients))
             web_cpu += cpu_seconds(workers) - web0
             db_cpu += cpu_seconds(backends) - db0
-        logins_total = sum(a[0] for a in apis) * args.seconds
         profile_lines = profile(base, server, args.seconds + 2, args.clients) if args.profile else []
     finally:
         stop(server)
+    return raws, hash_cpu, apis, web_cpu, db_cpu, profile_lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round of 6 s per side")
+    parser.add_argument("--profile", action="store_true", help="py-spy both workers in one extra API window")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--keep-alive", action="store_true", help="reuse wrk's connections (pins them to a worker)")
+    args = parser.parse_args()
+    global KEEP_ALIVE  # noqa: PLW0603 - the drivers' one switch
+    KEEP_ALIVE = args.keep_alive
+    if args.quick:
+        args.seconds, args.rounds = 6, 1
+
+    report = Report("login")
+    raws, hash_cpu, apis, web_cpu, db_cpu, profile_lines = same_run(args)
+    logins_total = sum(a[0] for a in apis) * args.seconds
 
     raw = statistics.median(raws)
     api, p50, p95 = (statistics.median(a[i] for a in apis) for i in range(3))
-    options = " ".join(production_gunicorn_options())
-    driver = f"wrk, {args.clients} keep-alive connections" if shutil.which("wrk") else "Python clients"
-    print(f"\n== login: {args.rounds} rounds x {args.seconds:.0f} s per side, medians; gunicorn {options}")
+    options = describe_gunicorn()
+    connections = "keep-alive" if KEEP_ALIVE else "a new connection per login"
+    driver = f"wrk, {args.clients} connections, {connections}" if shutil.which("wrk") else "Python clients"
+    print(f"\n== login: {args.rounds} rounds x {args.seconds:.0f} s per side, medians; {options}")
     print(f"raw check_password, 2 processes: {raw:7.1f} checks/s  (rounds: {', '.join(f'{r:.1f}' for r in raws)})")
     print(f"API logins ({driver}): {api:7.1f} logins/s  (rounds: {', '.join(f'{a[0]:.1f}' for a in apis)})")
     print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms")
@@ -430,7 +481,7 @@ def main() -> None:
         baseline_label="check_password, 2 processes",
         goal=0.9,
         goal_kind="ratio>=",
-        note=f"gunicorn as docker/entrypoint.sh web ({options}); wrk {args.clients} connections; p50 {p50:.1f} ms",
+        note=f"{options}; {driver}; p50 {p50:.1f} ms, p95 {p95:.1f} ms",
     )
     report.note(cpu_text + " (Redis and wrk not counted).")
     if profile_lines:

@@ -42,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._report import Report
-from bench.login import production_gunicorn_options, start_server, stop
+from bench.login import describe_gunicorn, production_gunicorn_options, start_server, stop
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 ENV = {
@@ -312,9 +312,9 @@ def main() -> None:
     workers, statuses = warm_rss(ENV, "conectar.wsgi:application", args.requests, bare=False)
     profile_lines = import_profile() if args.profile else []
 
-    options = " ".join(production_gunicorn_options())
-    preload = "--preload" in options
-    print(f"\n== memory: gunicorn {options}")
+    options = describe_gunicorn()
+    preload = "--preload" in production_gunicorn_options() or ", preload" in options
+    print(f"\n== memory: {options}")
     print(f"   {'after --preload: the master imports, workers share' if preload else 'no --preload: per worker'}")
     print(f"no-app Django worker RSS: {', '.join(f'{x:.1f}' for x in bare)} MB")
     print(f"conectar worker RSS after {args.requests} mixed requests: {', '.join(f'{x:.1f}' for x in workers)} MB")
@@ -337,9 +337,7 @@ def main() -> None:
         note=f"the larger of {len(workers)} workers after {args.requests} mixed requests; "
         + ("after --preload" if preload else "no --preload: each worker's own import"),
     )
-    report.note(
-        f"gunicorn {options}; the project adds {value - baseline:.0f} MB to a no-app Django worker ({baseline:.0f} MB)."
-    )
+    report.note(f"{options}; the project adds {value - baseline:.0f} MB to a no-app Django worker ({baseline:.0f} MB).")
     if profile_lines:
         report.note(" / ".join(line.strip() for line in profile_lines))
     report.finish()

@@ -40,21 +40,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import mercadopago
 import pybreaker
 import requests
 import structlog
 from django.conf import settings
-from mercadopago.config import RequestOptions
-from mercadopago.errors import MPServerError
 
 from conectar.payments.contracts import PaymentProviderUnavailable
-from conectar.payments.mercadopago.http_client import MercadoPagoHttpClient
 from conectar.platform import breakers
 from conectar.shared.errors import DomainError
+
+if TYPE_CHECKING:
+    import mercadopago
+    from mercadopago.config import RequestOptions
+
+    from conectar.payments.mercadopago.http_client import MercadoPagoHttpClient
+
+# The SDK (and our transport, a subclass of its client) is imported by the first call to MercadoPago,
+# not with this module: a web worker that never calls it does not carry it (bench/memory.py).
 
 log = structlog.get_logger(__name__)
 
@@ -152,10 +157,14 @@ def _config() -> _Config:
 
 
 def _http(config: _Config) -> MercadoPagoHttpClient:
+    from conectar.payments.mercadopago.http_client import MercadoPagoHttpClient  # noqa: PLC0415 - see above
+
     return MercadoPagoHttpClient(base_url=config.base_url, timeout=config.timeout)
 
 
 def _options(config: _Config, idempotency_key: str | None = None) -> RequestOptions:
+    from mercadopago.config import RequestOptions  # noqa: PLC0415 - see above
+
     return RequestOptions(
         access_token=config.access_token,
         connection_timeout=config.timeout,
@@ -165,6 +174,8 @@ def _options(config: _Config, idempotency_key: str | None = None) -> RequestOpti
 
 
 def _sdk(config: _Config) -> mercadopago.SDK:
+    import mercadopago  # noqa: PLC0415 - see above
+
     return mercadopago.SDK(config.access_token, http_client=_http(config), request_options=_options(config))
 
 
@@ -196,6 +207,8 @@ def _attempts(
     operation: str, config: _Config, send: Callable[[], dict], *, idempotent: bool, allow_404: bool = False
 ) -> Any:
     """Send, retrying idempotent calls on provider faults; the parsed body, or None on an allowed 404."""
+    from mercadopago.errors import MPServerError  # noqa: PLC0415 - see above
+
     attempts = 1 + (config.max_retries if idempotent else 0)
     for attempt in range(1, attempts + 1):
         try:

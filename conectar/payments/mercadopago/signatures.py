@@ -23,8 +23,6 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from mercadopago.webhook import InvalidWebhookSignatureError, WebhookSignatureValidator
-
 from conectar.shared.errors import DomainError
 
 # A `ts` above this is in milliseconds: 10**11 seconds is the year 5138, 10**11 ms is 1973.
@@ -78,6 +76,9 @@ def verify_webhook(
     if not secret or not all(parts):
         raise InvalidWebhookSignature()
     signature, request_id, raw_data_id = parts
+    # The SDK on the first webhook, not with the module: the web workers' URL confs import this one.
+    from mercadopago.webhook import InvalidWebhookSignatureError, WebhookSignatureValidator  # noqa: PLC0415
+
     try:
         WebhookSignatureValidator.validate(
             signature, request_id, _manifest_data_id(raw_data_id), secret, tolerance_seconds=None
