@@ -1,6 +1,7 @@
 """The chat sockets' batched writer (conectar/marketplace/services/chat_writer.py), against the real
 ASGI application, PostgreSQL and the Redis channel layer:
 
+- a message sent again with its `client_id` is stored once, and the sender gets the first back;
 - frames handed over together are stored in one transaction, in their order, and a refusal in the
   middle (a ban an earlier frame of the same batch earned, a blank text) refuses that frame alone;
 - many sockets of several chats, sending at once over two daphne processes (the production
@@ -18,9 +19,11 @@ import uuid
 import httpx
 import pytest
 from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
 from django.db import connection, connections
 from websockets.asyncio.client import connect
 
+from conectar.asgi import application
 from conectar.marketplace.contracts import ChatBannedError
 from conectar.marketplace.models import Message
 from conectar.marketplace.services import bans, chat_writer
@@ -75,6 +78,65 @@ def test_frames_handed_over_together_are_one_transaction_in_order_each_refused_a
     events = published("marketplace.message_sent.v1", "marketplace")
     assert [e["message_id"] for e in events] == [str(m.pk) for m in stored]
     assert [e["recipient_id"] for e in events] == [str(pro), str(cliente), str(pro)]
+
+
+def test_a_message_sent_again_with_its_client_id_is_stored_once_and_answered_with_the_first(client):
+    pair = new_pair(client)
+    again = str(uuid.uuid4())
+
+    async def scenario():
+        pro = await _communicator(pair.chat_id, pair.pro.session.access)
+        cliente = await _communicator(pair.chat_id, pair.cliente.access)
+        await pro.send_json_to({"type": "message", "text": "¿Le viene bien el martes?", "client_id": again})
+        first = (await pro.receive_json_from(timeout=FRAME_TIMEOUT))["message"]
+        assert first["client_id"] == again
+        assert (await cliente.receive_json_from(timeout=FRAME_TIMEOUT))["message"] == first
+        # sent again (say the answer was lost): the first one comes back, to the sender only
+        await pro.send_json_to({"type": "message", "text": "¿Le viene bien el martes?", "client_id": again})
+        assert (await pro.receive_json_from(timeout=FRAME_TIMEOUT)) == {"type": "message", "message": first}
+        await pro.send_json_to({"type": "message", "text": "Hola", "client_id": "no-es-un-uuid"})
+        refused = await pro.receive_json_from(timeout=FRAME_TIMEOUT)
+        assert (refused["type"], list(refused["fields"])) == ("error", ["client_id"])
+        # the second send pushed nothing: the other side's next frame is the next message
+        await pro.send_json_to({"type": "message", "text": "Perfecto"})
+        assert (await cliente.receive_json_from(timeout=FRAME_TIMEOUT))["message"]["text"] == "Perfecto"
+        # twice in one batch: one row, the second handed the first back
+        writer = chat_writer.writer()
+        twice = str(uuid.uuid4())
+        one, two = await asyncio.gather(
+            *(
+                writer.submit(
+                    chat_id=uuid.UUID(pair.chat_id),
+                    user_id=uuid.UUID(pair.cliente.user_id),
+                    text=t,
+                    client_id=uuid.UUID(twice),
+                )
+                for t in ("Sí, a la tarde", "Sí, a la tarde")
+            )
+        )
+        assert (one.again, two.again, two.pk) == (False, True, one.pk)
+        await pro.disconnect()
+        await cliente.disconnect()
+        return first
+
+    first = async_to_sync(scenario)()
+
+    sent_by_pro = Message.objects.filter(sender_id=pair.pro.session.user_id).order_by("created_at")
+    assert [(m.text, m.client_id) for m in sent_by_pro] == [
+        ("¿Le viene bien el martes?", uuid.UUID(again)),
+        ("Perfecto", None),
+    ]
+    assert str(sent_by_pro[0].pk) == first["id"]
+    assert Message.objects.filter(sender_id=pair.cliente.user_id).count() == 1
+    assert len(published("marketplace.message_sent.v1", "marketplace")) == 3
+
+
+async def _communicator(chat_id, token) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{chat_id}/?token={token}")
+    ok, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
+    assert ok
+    assert (await communicator.receive_json_from(timeout=FRAME_TIMEOUT))["type"] == "ready"
+    return communicator
 
 
 # --- many sockets over two processes -----------------------------------------------------------------------

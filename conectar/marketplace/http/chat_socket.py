@@ -22,8 +22,11 @@
   `{"type":"error","code","detail","fields"?}` when a frame is refused (`service_unavailable`: not
   stored, send it again later; text with a NUL, absurd nesting, a binary or non-JSON frame: the
   platform's input rules, API.md § Conventions), `{"type":"pong"}`.
-- Client → server frames: `{"type":"message","text":…}` (stored through the very same service as
-  REST: shielding, bans, events), `{"type":"read"}` (mark read), `{"type":"ping"}`.
+- Client → server frames: `{"type":"message","text":…,"client_id"?:…}` (stored through the very same
+  service as REST: shielding, bans, events; `client_id`, a UUID the client makes, makes sending again
+  safe: a message whose client id the sender used before in the chat is not stored again, the
+  sender gets the stored one back, and pushes carry it), `{"type":"read"}` (mark read),
+  `{"type":"ping"}`.
 - Presence (services.presence): registered on connect, refreshed every HEARTBEAT_SECONDS by a task of
   the socket, removed on disconnect; it decides MessageSent.recipient_online. Frames do not beat: the
   task already does, and a Redis round trip per frame cost ~0.3 ms of a busy socket's CPU (bench/chat).
@@ -43,8 +46,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conectar.marketplace.selectors import chat as chat_selectors
 from conectar.marketplace.services import chat as chat_services
-from conectar.marketplace.services import chat_writer, presence, socket_access
-from conectar.marketplace.services.realtime import group_name
+from conectar.marketplace.services import chat_writer, presence, realtime, socket_access
 from conectar.platform.outages import BACKING_SERVICE_DOWN
 from conectar.platform.request_input import loads_json
 from conectar.shared.errors import DomainError, InvalidInput, NotAuthenticated, ServiceUnavailable
@@ -132,7 +134,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.chat_id, self.user_id, self.token = chat_id, claims.user_id, token
-        await self.channel_layer.group_add(group_name(chat_id), self.channel_name)
+        await self.channel_layer.group_add(realtime.group_name(chat_id), self.channel_name)
         await self.channel_layer.group_add(socket_access.account_group(claims.user_id), self.channel_name)
         # Checked again now that the account's messages reach this socket: a revocation committed
         # between the first check and joining the account's group told nobody.
@@ -157,7 +159,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     await task
         if self.chat_id is None:
             return
-        await self.channel_layer.group_discard(group_name(self.chat_id), self.channel_name)
+        await self.channel_layer.group_discard(realtime.group_name(self.chat_id), self.channel_name)
         await self.channel_layer.group_discard(socket_access.account_group(self.user_id), self.channel_name)
         await in_thread(presence.socket_closed)(
             chat_id=self.chat_id, user_id=self.user_id, channel_name=self.channel_name
@@ -198,7 +200,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if kind == "message":
                 text = content.get("text")
                 chat_services.clean_text(text)  # refused at once, without a trip to the writer
-                await self._store(text)
+                await self._store(text, chat_services.clean_client_id(content.get("client_id")))
             elif kind in {"read", "mark_read"}:
                 await self._store(None)
             elif kind == "ping":
@@ -226,7 +228,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             return None  # answered as an unknown frame
 
-    async def _store(self, text: str | None) -> None:
+    async def _store(self, text: str | None, client_id: UUID | None = None) -> None:
         """Check the token (in a thread of the loop's pool, alongside other sockets' checks), then
         hand the frame to the writer and read on: its outcome is answered when it comes. The
         check comes after the frame arrived, so a frame that overtakes its revocation's message is
@@ -237,15 +239,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         if self._closing is not None:
             return  # a revocation's message closed the socket meanwhile
-        done = chat_writer.writer().submit(chat_id=self.chat_id, user_id=self.user_id, text=text)
+        done = chat_writer.writer().submit(chat_id=self.chat_id, user_id=self.user_id, text=text, client_id=client_id)
         done.add_done_callback(self._stored)
 
     def _stored(self, done: asyncio.Future) -> None:
         outcome = done.result()
-        if isinstance(outcome, BaseException):  # a refusal, or a failed batch
-            task = asyncio.get_running_loop().create_task(self._refused(outcome))
-            self._answers.add(task)
-            task.add_done_callback(self._answers.discard)
+        if getattr(outcome, "again", False):  # its client id was stored before: that message, to the sender
+            self._answer(self.send_json({"type": "message", "message": realtime.message_body(outcome)}))
+        elif isinstance(outcome, BaseException):  # a refusal, or a failed batch
+            self._answer(self._refused(outcome))
+
+    def _answer(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._answers.add(task)
+        task.add_done_callback(self._answers.discard)
 
     async def _refused(self, outcome: BaseException) -> None:
         if self._closing is not None or self._gone:

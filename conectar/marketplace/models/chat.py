@@ -59,6 +59,8 @@ class Message(models.Model):
     masked = models.BooleanField(default=False)
     oferta_id = models.UUIDField(null=True, blank=True)  # the oferta an `oferta` message presents
     created_at = models.DateTimeField(default=timezone.now)
+    # The sender's own id for the message (socket frames' `client_id`): sent again, it is stored once.
+    client_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -66,6 +68,11 @@ class Message(models.Model):
             models.Index(F("chat"), F("created_at").desc(), F("id").desc(), name="message_chat_newest"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["chat", "sender_id", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_once_per_client_id",
+            ),
             models.CheckConstraint(condition=Q(kind__in=[k.value for k in MessageKind]), name="message_kind_valid"),
             models.CheckConstraint(
                 condition=Q(kind=MessageKind.SISTEMA) | Q(sender_id__isnull=False), name="message_has_sender"

@@ -5,6 +5,7 @@ Every write runs in one transaction on the marketplace database; its events are 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,13 +172,25 @@ class Outgoing:
     chat_id: UUID
     sender_id: UUID
     text: str
+    client_id: UUID | None = None  # the sender's id for it: sent again, it is stored once
+
+
+def clean_client_id(client_id) -> UUID | None:
+    """A socket frame's optional `client_id`: a UUID the client made for the message."""
+    if client_id is None:
+        return None
+    try:
+        return UUID(str(client_id))
+    except ValueError:
+        raise InvalidInput(fields={"client_id": ["Debe ser un UUID."]}) from None
 
 
 class _Batch:
     """What one batch learned under its locks, and the messages it is adding, per chat in order."""
 
-    def __init__(self, chats: dict[UUID, Chat], banned: set[UUID]):
+    def __init__(self, chats: dict[UUID, Chat], banned: set[UUID], known: dict[tuple, Message]):
         self.chats, self.banned = chats, banned
+        self.known = known  # (chat, sender, client id) -> the message already stored under it
         self.added: dict[UUID, list[Message]] = {}  # per chat, oldest first
         self.unsaved: list[Message] = []
         self.stored_before: dict[UUID, list[Message]] = {}  # per chat: its newest rows before the batch
@@ -223,24 +236,42 @@ def messages_send(batch: Sequence[Outgoing]) -> list[Message | DomainError]:
         chats = {c.pk: c for c in chats.filter(pk__in={item.chat_id for _, item in wanted}).order_by("pk")}
         banned = {c.cliente_id for c in chats.values() if c.cliente_banned}
         banned |= {c.profesional_id for c in chats.values() if c.profesional_banned}
-        state = _Batch(chats, banned)
+        state = _Batch(chats, banned, _known(wanted))
         for i, item in wanted:
             try:
                 results[i] = _add(state, item)
             except DomainError as exc:
                 results[i] = exc
         state.flush()
-        stored = [m for m in results if isinstance(m, Message)]
+        stored = [m for m in results if isinstance(m, Message) and not m.again]
         touched = {m.chat_id: state.chats[m.chat_id] for m in stored}
         Chat.objects.bulk_update(touched.values(), ["last_message_at"])
         _announce_many(touched, stored)
     return results
 
 
+def _known(wanted: list[tuple[int, Outgoing]]) -> dict[tuple, Message]:
+    """The batch's client ids already stored (read under the chats' locks, so no other batch can
+    store one meanwhile); one query, only when the batch carries client ids."""
+    ids = {item.client_id for _, item in wanted if item.client_id is not None}
+    if not ids:
+        return {}
+    rows = Message.objects.filter(chat_id__in={item.chat_id for _, item in wanted}, client_id__in=ids)
+    return {(m.chat_id, m.sender_id, m.client_id): _again(m) for m in rows}
+
+
+def _again(message: Message) -> Message:
+    message.again = True  # what a client id sent again gets back: stored before, not announced again
+    return message
+
+
 def _add(state: _Batch, item: Outgoing) -> Message:
     chat = state.chats.get(item.chat_id)
     if chat is None or item.sender_id not in chat.participants():
         raise NotFound("No encontramos ese chat.")
+    key = (chat.pk, item.sender_id, item.client_id)
+    if item.client_id is not None and key in state.known:
+        return state.known[key]
     if item.sender_id in state.banned:
         raise ChatBannedError
     if chat.contacts_unlocked:
@@ -256,7 +287,11 @@ def _add(state: _Batch, item: Outgoing) -> Message:
         text=shielded.text,
         masked=shielded.masked,
         created_at=_next_time(chat),
+        client_id=item.client_id,
     )
+    message.again = False
+    if item.client_id is not None:
+        state.known[key] = _again(copy.copy(message))
     state.added.setdefault(chat.pk, []).append(message)
     state.unsaved.append(message)
     if shielded.masked:

@@ -13,7 +13,9 @@ events, one presence pipeline, one COMMIT), and nothing waits on that one thread
   order they reached this process and stores each batch in that order; its pushes leave in that
   order too, after the commit, from the event loop.
 - Exactly once: a frame is in exactly one batch, and a batch commits or rolls back whole; a
-  refused frame (ban, bad text, revoked token) refuses that frame alone.
+  refused frame (ban, bad text) refuses that frame alone. A frame sent again with the same
+  `client_id` (after service_unavailable, or a reconnect that lost the push) is stored once: the
+  sender gets the first one back (unique (chat, sender, client_id)).
 - Connection hygiene (`InThread`): the lane's thread closes its connections after every batch, so
   a pooled connection is back in the pool as soon as the batch ends — never held by an idle thread.
 - Revocation: the socket checks its token when the frame arrives, before handing it over.
@@ -54,6 +56,7 @@ class Frame:
     chat_id: UUID
     user_id: UUID
     text: str | None
+    client_id: UUID | None
     done: asyncio.Future = field(repr=False)
 
 
@@ -84,7 +87,7 @@ class _Lane:
                 outcomes = [exc] * len(batch)
             pushes = []
             for frame, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Message):
+                if isinstance(outcome, Message) and not outcome.again:
                     pushes.append(outcome)
                 if not frame.done.done():
                     frame.done.set_result(outcome)
@@ -113,7 +116,10 @@ def _store_batch(batch: list[Frame]) -> list:
     for is_message, group in itertools.groupby(range(len(batch)), key=lambda i: batch[i].text is not None):
         indexes = list(group)
         if is_message:
-            items = [chat_services.Outgoing(batch[i].chat_id, batch[i].user_id, batch[i].text) for i in indexes]
+            items = [
+                chat_services.Outgoing(batch[i].chat_id, batch[i].user_id, batch[i].text, batch[i].client_id)
+                for i in indexes
+            ]
             for i, result in zip(indexes, chat_services.messages_send(items), strict=True):
                 outcomes[i] = result
         else:
@@ -153,12 +159,14 @@ class ChatWriter:
     def store(self, work: Callable) -> Callable:
         return InThread(work, executor=_executor())
 
-    def submit(self, *, chat_id: UUID, user_id: UUID, text: str | None) -> asyncio.Future:
-        """Queue a frame; the future gets the stored Message (or ReadState), the DomainError that
-        refused it, or the exception that failed its whole batch (a backing service out of reach:
-        nothing of it was stored)."""
+    def submit(
+        self, *, chat_id: UUID, user_id: UUID, text: str | None, client_id: UUID | None = None
+    ) -> asyncio.Future:
+        """Queue a frame; the future gets the stored Message (`again` when its client id was stored
+        before: not pushed again) or ReadState, the DomainError that refused it, or the exception
+        that failed its whole batch (a backing service out of reach: nothing of it was stored)."""
         loop = asyncio.get_running_loop()
-        frame = Frame(chat_id, user_id, text, loop.create_future())
+        frame = Frame(chat_id, user_id, text, client_id, loop.create_future())
         self.lanes[chat_id.int % len(self.lanes)].add(frame)
         return frame.done
 

@@ -34,7 +34,7 @@ def message_body(message: Message) -> dict:
         "text": message.text,
         "masked": message.masked,
         "created_at": message.created_at.isoformat(),
-    }
+    } | ({"client_id": str(message.client_id)} if message.client_id else {})  # the sender's, when it gave one
 
 
 def read_body(state: ReadState) -> dict:
