@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from conectar.platform.eventbus.models import OutboxDelivery, OutboxEvent
@@ -37,6 +37,18 @@ class RelayConfig:
 
 # (items, handler key, subscriber context): items are [envelope, failures so far] pairs.
 Send = Callable[[list[list], str, str], None]
+
+
+def commit_without_flush_wait(alias: str) -> None:
+    """Let the open transaction on `alias` commit without waiting for its WAL flush.
+
+    Only for the bus's bookkeeping in the publisher's database (relayed marks, delivery rows, their
+    leases, confirmations), whose loss in a server crash is already survived: an event that loses
+    its relayed mark is relayed again, a delivery that loses its confirmation is sent again after
+    its lease, and the subscriber's processed-events record — committed with a full flush, like
+    every handler's effects — makes the repeat a no-op. Never for the handlers' own transactions."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def lease_until(now: datetime, sends: int, conf: RelayConfig) -> datetime:
@@ -58,6 +70,7 @@ def relay_new(alias: str, *, send: Send, conf: RelayConfig) -> int:
         )
         if not rows:
             return 0
+        commit_without_flush_wait(alias)
         deliveries = [
             OutboxDelivery(
                 event=row,
@@ -90,6 +103,7 @@ def resend_due(alias: str, *, send: Send, conf: RelayConfig) -> int:
         )
         if not due:
             return 0
+        commit_without_flush_wait(alias)
         for delivery in due:
             delivery.sends += 1
             delivery.next_attempt_at = lease_until(now, delivery.sends, conf)
@@ -99,14 +113,15 @@ def resend_due(alias: str, *, send: Send, conf: RelayConfig) -> int:
     return len(due)
 
 
-def relay(alias: str, *, send: Send, conf: RelayConfig) -> int:
-    """Everything the relay owes `alias`'s subscribers now: new events first, then the due resends."""
+def relay(alias: str, *, send: Send, conf: RelayConfig, resends: bool = True) -> int:
+    """Everything the relay owes `alias`'s subscribers now: new events first, then (unless told not
+    to) the due resends."""
     total = 0
     while (sent := relay_new(alias, send=send, conf=conf)) > 0:
         total += sent
         if sent < conf.batch_size:
             break
-    while (sent := resend_due(alias, send=send, conf=conf)) > 0:
+    while resends and (sent := resend_due(alias, send=send, conf=conf)) > 0:
         total += sent
         if sent < conf.batch_size:
             break
