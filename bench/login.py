@@ -46,6 +46,14 @@ sys.path.insert(0, str(ROOT))
 from bench._report import Report
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def image_malloc_settings() -> dict[str, str]:
+    """glibc malloc variables the production image sets (docker/Dockerfile ENV), for its servers here too."""
+    text = (ROOT / "docker" / "Dockerfile").read_text()
+    return dict(re.findall(r"\b(MALLOC_[A-Z_]+)=(\S+)", text))
+
+
 ENV = {
     **os.environ,
     "CONECTAR_ENV": "production",
@@ -62,6 +70,7 @@ ENV = {
     "NOTIFY_CHANNELS": "",  # production refuses provider channels without credentials
     "RATELIMIT_ENABLED": "false",  # only the hash may limit the server (the lockout stays on)
     "PYTHONUNBUFFERED": "1",
+    **image_malloc_settings(),
 }
 PASSWORD = "Bench-Login-Clave-2026"  # noqa: S105 - the bench accounts' password
 USERS = 40

@@ -42,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._report import Report
-from bench.login import describe_gunicorn, production_gunicorn_options, start_server, stop
+from bench.login import describe_gunicorn, image_malloc_settings, production_gunicorn_options, start_server, stop
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 ENV = {
@@ -61,6 +61,7 @@ ENV = {
     "NOTIFY_CHANNELS": "",
     "RATELIMIT_ENABLED": "false",
     "PYTHONUNBUFFERED": "1",
+    **image_malloc_settings(),
 }
 EMAIL, PASSWORD = "bench-memory@example.com", "Bench-Memory-Clave-2026"
 GOAL_MB = 150
@@ -220,12 +221,15 @@ def _one(http: httpx.Client, step: int, tokens: dict | None, bare: bool) -> tupl
     return name, http.get(paths[name], headers=auth)
 
 
-def warm_rss(env: dict, app: str, total: int, *, bare: bool) -> tuple[list[float], collections.Counter]:
+def warm_rss(env: dict, app: str, total: int, *, bare: bool) -> tuple[list[float], list[float], collections.Counter]:
+    """Each worker's RSS after boot (one health check served), then after the mixed requests."""
     server, base = start_server(env, app)
     try:
+        time.sleep(1)
+        booted = [rss_mb(pid) for pid in worker_pids(server)]
         statuses = mixed_requests(base, total, bare=bare)
         time.sleep(1)  # let freed memory settle
-        return [rss_mb(pid) for pid in worker_pids(server)], statuses
+        return booted, [rss_mb(pid) for pid in worker_pids(server)], statuses
     finally:
         stop(server)
 
@@ -308,15 +312,17 @@ def main() -> None:
     prepare()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         bare_env = write_bare_site(Path(tmp))
-        bare, _ = warm_rss(bare_env, "benchrss_bare.wsgi:application", args.requests, bare=True)
-    workers, statuses = warm_rss(ENV, "conectar.wsgi:application", args.requests, bare=False)
+        bare_boot, bare, _ = warm_rss(bare_env, "benchrss_bare.wsgi:application", args.requests, bare=True)
+    booted, workers, statuses = warm_rss(ENV, "conectar.wsgi:application", args.requests, bare=False)
     profile_lines = import_profile() if args.profile else []
 
     options = describe_gunicorn()
     preload = "--preload" in production_gunicorn_options() or ", preload" in options
-    print(f"\n== memory: {options}")
+    malloc = {k: v for k, v in ENV.items() if k.startswith("MALLOC_")}
+    print(f"\n== memory: {options}; glibc malloc {malloc or 'defaults (the image sets no MALLOC_*)'}")
     print(f"   {'after --preload: the master imports, workers share' if preload else 'no --preload: per worker'}")
     print(f"no-app Django worker RSS: {', '.join(f'{x:.1f}' for x in bare)} MB")
+    print(f"conectar worker RSS after boot: {', '.join(f'{x:.1f}' for x in booted)} MB")
     print(f"conectar worker RSS after {args.requests} mixed requests: {', '.join(f'{x:.1f}' for x in workers)} MB")
     mix = collections.Counter()
     for (route, status), n in statuses.items():
@@ -336,6 +342,20 @@ def main() -> None:
         goal_kind="value<=",
         note=f"the larger of {len(workers)} workers after {args.requests} mixed requests; "
         + ("after --preload" if preload else "no --preload: each worker's own import"),
+    )
+    report.measure(
+        "one web worker after boot (RSS)",
+        value=max(booted),
+        unit="MB",
+        baseline=max(bare_boot),
+        baseline_label="no-app Django worker after boot",
+        note="imports only (what the lazy imports cut); no login has run yet, so no Argon2id block",
+    )
+    report.note(
+        "A login leaves its Argon2id working block (19 MiB, kept warm for the next hash: freeing it would "
+        "fault 19 MiB back in per hash, ~+40 % CPU a hash here) in the worker; with glibc's default "
+        "per-thread arenas, the mmap threshold that block raises lets each request thread keep ~20 MB "
+        "more (MALLOC_ARENA_MAX=1 in the image: measured ~185 instead of ~225 MB)."
     )
     report.note(f"{options}; the project adds {value - baseline:.0f} MB to a no-app Django worker ({baseline:.0f} MB).")
     if profile_lines:
