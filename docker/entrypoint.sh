@@ -24,8 +24,9 @@ if [ "$1" = healthcheck ]; then
   case "$role" in
     web) port=8000 ;;
     websocket) port=8001 ;;
+    # Not in the metrics directory: a probe's process would leave its files among the worker's.
     worker|notifier|service-worker)
-      exec celery -A conectar inspect ping --timeout 10 --destination "$(node_of "$role")" >/dev/null ;;
+      exec env -u PROMETHEUS_MULTIPROC_DIR celery -A conectar inspect ping --timeout 10 --destination "$(node_of "$role")" >/dev/null ;;
     *) exit 0 ;;  # beat and the one-shot roles: the process being there is the health
   esac
   exec python -c 'import sys, urllib.request as u; u.urlopen(u.Request(f"http://127.0.0.1:{sys.argv[1]}/health/live", headers={"Host": "localhost"}), timeout=5)' "$port"
