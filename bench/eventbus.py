@@ -46,6 +46,9 @@ os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", "redis://12
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", os.environ["CELERY_BROKER_URL"])
 os.environ["RATELIMIT_ENABLED"] = "false"
 os.environ["DB_CONN_MAX_AGE"] = "600"
+# The product's relay timings, not the tests' short ones (tests.settings sets those only if unset).
+os.environ["EVENTBUS_RELAY_INTERVAL_SECONDS"] = "1.0"
+os.environ["EVENTBUS_DELIVERY_LEASE_SECONDS"] = "60"
 
 import django
 
@@ -165,6 +168,27 @@ def profile_summary(out: Path | None, *, within: str, interesting: tuple[str, ..
     return lines
 
 
+def time_by_entry(out: Path | None, entries: tuple[str, ...]) -> str:
+    """Share of the samples under each of `entries` (the first one a stack passes through)."""
+    if out is None:
+        return ""
+    shares: collections.Counter = collections.Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        names = [f.split(" (", 1)[0] for f in stack.split(";")]
+        total += int(count)
+        shares[next((e for e in entries if e in names), "other")] += int(count)
+    text = ", ".join(f"{name} {100 * n / total:.0f}%" for name, n in shares.most_common()) if total else "no samples"
+    print(f"\n-- py-spy, where the worker's samples went: {text}")
+    return text
+
+
+WORKER_ENTRIES = ("deliver_batch", "report", "relay_outbox", "relay_now", "write_row", "Consumer.start")
+
+
 # --- 1. publish cost ------------------------------------------------------------------------------
 
 
@@ -275,6 +299,8 @@ def bench_relay(report: Report, events: int, baseline_tasks: int, *, profile: bo
         goal_kind="value>=",
         note=f"{events} events committed in one transaction; worker prefork, 2 processes",
     )
+    if profile:
+        report.note(f"relay profile (py-spy, worker while it drained): {time_by_entry(raw, WORKER_ENTRIES)}")
     for within in ("deliver_batch (conectar/platform/eventbus", "relay_now (conectar/platform/eventbus"):
         lines = profile_summary(
             raw,
@@ -308,7 +334,7 @@ def _paced_latencies(events: int, rate: float) -> list[float]:
     return [(at - published[str(e)]).total_seconds() * 1000 for e, at in handled]
 
 
-def bench_latency_under_flood(report: Report, events: int, flood: int, rate: float = 100.0) -> None:
+def bench_latency_under_flood(report: Report, events: int, flood: int, *, profile: bool, rate: float = 100.0) -> None:
     reset_tables()
     production = {"DB_POOL_SIZE": "1"}
     domain = CeleryWorker(
@@ -333,7 +359,9 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, rate: flo
                     "notifications.deliver", args=[str(uuid.uuid4()), "email"], queue=queue, producer=producer
                 )
         queued = redis.Redis.from_url(BROKER).llen(queue)
+        profiler = Profiler(domain.process.pid, "latency", subprocesses=True) if profile else None
         flooded = _paced_latencies(events, rate)
+        raw = profiler.stop() if profiler else None
         left = redis.Redis.from_url(BROKER).llen(queue)
     finally:
         notifier.stop()
@@ -357,6 +385,8 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, rate: flo
         note=f"p50 {percentile(flooded, 50):.1f} vs {percentile(quiet, 50):.1f} ms; {flood} e-mail deliveries "
         f"queued ({left} still queued at the end); notifications worker at nice {NOTIFIER_NICE}",
     )
+    if profile:
+        report.note(f"latency profile (py-spy, domain worker, flooded phase): {time_by_entry(raw, WORKER_ENTRIES)}")
 
 
 def main() -> None:
@@ -383,7 +413,9 @@ def main() -> None:
     if args.only in (None, "relay"):
         bench_relay(report, size(args.events, 5000, 2000), size(args.baseline_tasks, 2000, 600), profile=args.profile)
     if args.only in (None, "latency"):
-        bench_latency_under_flood(report, size(args.paced, 1000, 300), size(args.flood, 5000, 2000))
+        bench_latency_under_flood(
+            report, size(args.paced, 1000, 300), size(args.flood, 5000, 2000), profile=args.profile
+        )
     report.finish()
 
 

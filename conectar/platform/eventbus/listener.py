@@ -5,8 +5,8 @@ PostgreSQL delivers it only when the publishing transaction commits (and once pe
 A listener thread in each worker's main process LISTENs on the context databases whose relay the
 worker runs and relays the outbox that has news right there, in that thread: no broker round trip
 before the relay, and under load the events that committed while it relayed go out together. The
-beat-scheduled sweep still relays anything a listener missed (worker down, broker down), so a
-notification is a shortcut, never the only path.
+beat-scheduled sweep still relays anything a listener missed (worker down, broker down) and sends
+the due resends, so a notification is a shortcut, never the only path.
 
 Connections: the LISTEN connections (one per database listened to; straight to the server when
 settings.DIRECT_DATABASES names it, everything else going through a transaction pooler) and the

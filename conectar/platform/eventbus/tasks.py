@@ -2,10 +2,12 @@
 confirmations.py).
 
 - `eventbus.relay_outbox(alias)` on `eventbus.<publisher>`: new events become deliveries; deliveries
-  whose lease ran out are sent again. Sent by beat; on commit the outbox listener relays in its own
-  thread instead (no broker round trip, and events that commit while it works go out together).
-- `eventbus.deliver_batch(items, handler)` on `events.<subscriber>`: each event in its own
-  transaction with its own dedupe record; the outcome of every attempt goes back to the publisher.
+  whose lease ran out are sent again. Sent by beat; on commit the outbox listener relays the new
+  events in its own thread instead (no broker round trip, and events that commit while it works go
+  out together).
+- `eventbus.deliver_batch(items, handler)` on `events.<subscriber>`: the events in one transaction,
+  each with its own dedupe record, one at a time if that fails (delivery.py); the outcome of every
+  attempt goes back to the publisher.
 - `eventbus.report(publisher, handler, attempts)` on `eventbus.<publisher>`: closes the deliveries
   that were handled or dead-lettered, and schedules the retries of the ones that failed.
 """
