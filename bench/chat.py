@@ -1,27 +1,31 @@
 """Chat bench: messages over real chat WebSockets, persisted, versus the bare channel layer, same run.
 
     .venv/bin/python bench/chat.py [--pairs 64] [--seconds 20] [--warmup 5] [--rate 500] [--servers 2]
-    .venv/bin/python bench/chat.py --quick      # smoke run, under a minute (16 pairs, 3 s per measurement)
+    .venv/bin/python bench/chat.py --quick      # shorter run, ~2 min (16 pairs, 3 s per measurement)
     .venv/bin/python bench/chat.py --profile    # also py-spy on one server during the persisted closed loop
 
 Data (own databases conectar_benchchat_*, Redis db 6 for cache/presence/channel layer, db 7 as a
-Celery broker nothing reads): N pairs, each a CLIENTE and a PROFESIONAL with KYC APROBADO, made by
-the services (`account_register`, the registration event delivered in-process as a worker would,
-`kyc_mark_submitted`/`kyc_approve`), and their chat (`marketplace.facade.open_chat`); tokens are the
-login's (`issue_pair`). Accounts are kept between runs; the marketplace tables (chats, messages, its
-outbox) are emptied at every start, so the row counts at the end are this run's.
+Celery broker nothing reads; BENCH_REDIS_URL / BENCH_BROKER_URL move them): N pairs, each a CLIENTE
+and a PROFESIONAL with KYC APROBADO, made by the services (`account_register`, the registration
+event delivered in-process as a worker would, `kyc_mark_submitted`/`kyc_approve`), and their chat
+(`marketplace.facade.open_chat`); tokens are the login's (`issue_pair`). Accounts are kept between
+runs; the marketplace tables (chats, messages, its outbox) are emptied at every start, so the row
+counts at the end are this run's.
 
 Servers: daphne (what `make run` and the `websocket` role of the image run), `--servers` processes
 (default 2, one per core; no load balancer: each on its own port), production settings
-(CONECTAR_ENV=production, DEBUG off, SECRET_KEY and ALLOWED_HOSTS set, DB_CONN_MAX_AGE 600, the
-`RedisPubSubChannelLayer` that REDIS_URL selects, INFO JSON logs to var/bench-chat/; NOTIFY_CHANNELS
-empty, since production refuses to start with provider channels lacking credentials). No Celery
-worker: the web path never touches the broker (publish only writes the outbox row inside the
-message's transaction, and the worker's relay is measured by bench/eventbus.py), and a worker would
-take CPU from the server on the same two cores.
- - persisted: `conectar.asgi:application`, the real ChatConsumer: token checked on connect and on
-   every send, presence beat per frame, `message_send` (row lock, ban check, shielding, INSERT,
-   MessageSent in the outbox with the recipient's presence, COMMIT), then the push through the layer.
+(CONECTAR_ENV=production, DEBUG off, SECRET_KEY and ALLOWED_HOSTS set, the production connection
+budget DB_POOL_SIZE=1, the `RedisPubSubChannelLayer` that REDIS_URL selects, INFO JSON logs to
+var/bench-chat/; NOTIFY_CHANNELS empty, since production refuses to start with provider channels
+lacking credentials). No Celery worker: the web path never touches the broker (publish only writes
+the outbox row inside the message's transaction, and the worker's relay is measured by
+bench/eventbus.py), and a worker would take CPU from the server on the same two cores.
+ - persisted: `conectar.asgi:application`, the real ChatConsumer: token checked on connect and
+   when each frame arrives (a thread of the loop's pool), then the process's batched writer
+   (services/chat_writer.py): whatever frames arrived meanwhile in one transaction
+   (`chat.messages_send`: chats locked with their bans and unlock state, shielding, one INSERT of the
+   messages, one of their MessageSent events with the recipients' presence, COMMIT), then the pushes
+   through the layer.
  - layer-only (the baseline): a generated module (never in conectar/) with a consumer on the same
    URL, same settings and origin check, that joins the chat's group, answers `ready`, and on a
    `message` frame group_sends the same event shape (`chat.message` with a message body) over the
@@ -49,7 +53,9 @@ of everything else ("other": other people's work). After the persisted run, the 
 checked: every message delivered to the other side is a row, one MessageSent outbox row per message
 row, none masked, and rows against what the clients sent (under overload, messages still queued on
 a socket when the run closes it are never stored: the count says how many).
-Goals (2 cores): >= 1,000 persisted+delivered msg/s; p99 <= 50 ms at 500 msg/s.
+Goals (2 cores): >= 1,000 persisted+delivered msg/s; p99 <= 50 ms at 500 msg/s. Both go to
+bench/_report.py (`chat.json` under $BENCH_RESULTS_DIR) with the bare layer's figure of the same run
+as baseline, the CPU per message lines, the row check and the profile's summary as notes.
 Knobs: BENCH_DATABASE_URL (server and database prefix), BENCH_PYSPY (path of py-spy for --profile),
 BENCH_ASGI_SERVER=uvicorn with BENCH_SITE=<dir of a `pip install --target` of uvicorn[standard]> to
 compare with uvicorn (not a dependency of the project).
@@ -87,7 +93,7 @@ ENV = {
     # nothing consumes it (and the web path never sends)
     "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7"),
     "CELERY_TASK_ALWAYS_EAGER": "false",
-    "DB_CONN_MAX_AGE": "600",
+    "DB_POOL_SIZE": "1",  # the production connection budget (settings' default too)
     "JWT_ACCESS_MINUTES": "180",  # the run's tokens must outlive the run
     "LOG_LEVEL": "INFO",
     "NOTIFY_CHANNELS": "",  # production refuses providers without credentials; notifications are a worker's job
