@@ -50,8 +50,9 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 def image_malloc_settings() -> dict[str, str]:
     """glibc malloc variables the production image sets (docker/Dockerfile ENV), for its servers here too."""
-    text = (ROOT / "docker" / "Dockerfile").read_text()
-    return dict(re.findall(r"\b(MALLOC_[A-Z_]+)=(\S+)", text))
+    lines = (ROOT / "docker" / "Dockerfile").read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    return dict(re.findall(r"\b(MALLOC_[A-Z_]+)=([\w.]+)", text))
 
 
 ENV = {
