@@ -355,7 +355,8 @@ def main() -> None:
         "A login leaves its Argon2id working block (19 MiB, kept warm for the next hash: freeing it would "
         "fault 19 MiB back in per hash, ~+40 % CPU a hash here) in the worker; with glibc's default "
         "per-thread arenas, the mmap threshold that block raises lets each request thread keep ~20 MB "
-        "more (MALLOC_ARENA_MAX=1 in the image: measured ~185 instead of ~225 MB)."
+        "more: ~225 MB instead of ~185 MB, hence MALLOC_ARENA_MAX=1 in docker/Dockerfile (which this bench "
+        "applies). The rest of the growth after boot: glibc keeps up to twice that block free at the heap's top."
     )
     report.note(f"{options}; the project adds {value - baseline:.0f} MB to a no-app Django worker ({baseline:.0f} MB).")
     if profile_lines:
