@@ -94,10 +94,12 @@ DEVTOOLS = CONECTAR_ENV in {"development", "test"} and TOPOLOGY.is_gateway
 if DEVTOOLS:
     INSTALLED_APPS.append("conectar.devtools")
 
-_SESSION_MIDDLEWARE = {  # staff's admin (sessions, login, messages) lives in the gateway process only
+# Staff's admin (sessions, login, messages) lives in the gateway process only; there the session user
+# and messages run for browser requests, not for API calls without a session cookie (platform/browser_state.py).
+_SESSION_MIDDLEWARE = {
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "conectar.platform.browser_state.BrowserAuthenticationMiddleware",
+    "conectar.platform.browser_state.BrowserMessageMiddleware",
 }
 MIDDLEWARE = [
     "conectar.platform.request_id.RequestIdMiddleware",
@@ -112,8 +114,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "conectar.platform.browser_state.BrowserAuthenticationMiddleware",
+    "conectar.platform.browser_state.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "conectar.platform.http_errors.ApiErrorBodyMiddleware",
 ]
