@@ -60,7 +60,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
 
-from bench._report import Report
+from bench._report import Report, _tree_cpu_seconds
 from conectar.celery import app
 from conectar.platform.eventbus.models import OutboxDelivery, OutboxEvent, ProcessedEvent
 from conectar.platform.events import publish
@@ -196,22 +196,26 @@ def bench_publish_cost(report: Report, pairs: int, *, profile: bool) -> None:
     user, _ = get_user_model().objects.get_or_create(email="bench@example.com", defaults={"role": "CLIENTE"})
     client = Client(headers={"Authorization": f"Bearer {access_token_for(user)}"})
     timings: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}  # this thread's CPU time per request
     shuffle = random.Random(17)
 
     def request(i: int, with_event: bool) -> float:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         response = client.post(
             "/api/v1/probe/ninja/items",
             {"name": f"item-{i}", "count": i, "publish": with_event},
             content_type="application/json",
         )
         elapsed = (time.perf_counter() - start) * 1000
+        cpu[with_event].append((time.thread_time() - start_cpu) * 1000)
         if response.status_code != 201:
             raise RuntimeError(f"bench request failed: {response.status_code} {response.content!r}")
         return elapsed
 
     for i in range(200):  # warm-up: connections, caches, compiled queries
         request(i, i % 2 == 0)
+    cpu[True].clear()
+    cpu[False].clear()
     profiler = Profiler(os.getpid(), "publish") if profile else None
     for i in range(pairs):
         order = [True, False]
@@ -229,6 +233,13 @@ def bench_publish_cost(report: Report, pairs: int, *, profile: bool) -> None:
         print(f"{label:22}{p50[key]:10.3f}{p95[key]:10.3f}{statistics.fmean(s):10.3f}")
     paired = [a - b for a, b in zip(timings[True], timings[False], strict=True)]
     print(f"publish adds {p50[True] - p50[False]:.3f} ms at p50, {p95[True] - p95[False]:.3f} ms at p95")
+    with_cpu, without_cpu = statistics.median(cpu[True]), statistics.median(cpu[False])
+    print(f"this process's CPU per request, median: {with_cpu:.3f} vs {without_cpu:.3f} ms")
+    report.note(
+        f"publish: the request's own CPU (thread time, median) grows by {(with_cpu - without_cpu) * 1000:.0f} µs; "
+        "the rest of what it adds is one INSERT round trip to PostgreSQL (the statement itself ~40 µs on the "
+        "server), whose wait grows with the machine's other load"
+    )
     report.measure(
         "outbox publish, added to a request (p95)",
         value=p95[True],
@@ -245,6 +256,46 @@ def bench_publish_cost(report: Report, pairs: int, *, profile: bool) -> None:
     )
     if lines:
         report.note("publish profile (py-spy, samples inside publish()): " + "; ".join(x.strip() for x in lines[1:6]))
+
+
+class CpuMeter:
+    """CPU seconds used by a worker's process tree and by the PostgreSQL backends serving the bench
+    databases (but not this process's own), between start() and stop(): what the work itself cost,
+    whatever else the machine was running."""
+
+    def __init__(self, worker_pid: int):
+        self.worker_pid = worker_pid
+        self.prefix = connections["marketplace"].settings_dict["NAME"].rsplit("_", 1)[0] + "_"
+
+    def _backends(self) -> dict[int, float]:
+        own = set()
+        for alias in ("marketplace", "payments"):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                own.add(cursor.fetchone()[0])
+        with connections["marketplace"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname LIKE %s AND backend_type = 'client backend'",
+                [self.prefix + "%"],
+            )
+            pids = [pid for (pid,) in cursor.fetchall() if pid not in own]
+        seconds = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return seconds
+
+    def start(self) -> None:
+        self._worker0, self._pg0 = _tree_cpu_seconds(self.worker_pid), self._backends()
+
+    def stop(self) -> tuple[float, float]:
+        """(worker CPU seconds, PostgreSQL CPU seconds) since start()."""
+        pg = self._backends()
+        pg_used = sum(used - self._pg0.get(pid, 0.0) for pid, used in pg.items())
+        return _tree_cpu_seconds(self.worker_pid) - self._worker0, pg_used
 
 
 # --- 2. relay throughput --------------------------------------------------------------------------
@@ -267,28 +318,42 @@ def bench_relay(report: Report, events: int, baseline_tasks: int, *, profile: bo
     worker.start(app)
     try:
         profiler = Profiler(worker.process.pid, "relay", subprocesses=True) if profile else None
+        meter = CpuMeter(worker.process.pid)
         # All N in one transaction: the worker's outbox listener hears one commit and relays from there.
         with transaction.atomic(using="marketplace"):
             for n in range(events):
                 publish(ProbeCounted(n=n))
+            meter.start()
         relay_seconds = wait_for(lambda: ProcessedEvent.objects.using("payments").count(), events)
         raw = profiler.stop() if profiler else None
         wait_for(  # every delivery confirmed back to the publisher before the baseline starts
             lambda: OutboxDelivery.objects.using("marketplace").filter(confirmed_at__isnull=False).count(), events
         )
+        relay_cpu = meter.stop()
 
+        meter.start()
         start = time.perf_counter()
         with app.producer_or_acquire() as producer:
             for n in range(baseline_tasks):
                 write_row.apply_async(args=[n], producer=producer)
         wait_for(lambda: ProbeEffect.objects.using("payments").filter(handler="baseline").count(), baseline_tasks)
         baseline_seconds = time.perf_counter() - start
+        baseline_cpu = meter.stop()
     finally:
         worker.stop()
     relay_rate, baseline_rate = events / relay_seconds, baseline_tasks / baseline_seconds
     print(f"\n== relay throughput: {events} events, one worker (prefork, 2 processes)")
     print(f"outbox -> handler (relay + dedupe + handler): {relay_rate:8.0f} events/s ({relay_seconds:.2f} s)")
     print(f"baseline, the same writes as plain tasks: {baseline_rate:8.0f} tasks/s ({baseline_seconds:.2f} s)")
+    per_event = [1000 * c / events for c in relay_cpu]
+    per_task = [1000 * c / baseline_tasks for c in baseline_cpu]
+    cores = os.cpu_count() or 1
+    cpu_note = (
+        f"CPU per event (relayed, handled, confirmed): worker {per_event[0]:.2f} ms + PostgreSQL {per_event[1]:.2f} ms "
+        f"(plain task: {per_task[0]:.2f} + {per_task[1]:.2f} ms); at that cost this machine's {cores} cores, "
+        f"had nothing else run, would allow about {cores * events / max(sum(relay_cpu), 1e-9):,.0f} events/s"
+    )
+    print(cpu_note)
     report.measure(
         "outbox relay, events/s from commit to handled",
         value=relay_rate,
@@ -299,6 +364,7 @@ def bench_relay(report: Report, events: int, baseline_tasks: int, *, profile: bo
         goal_kind="value>=",
         note=f"{events} events committed in one transaction; worker prefork, 2 processes",
     )
+    report.note(f"relay: {cpu_note} (CPU only; the commits' WAL-flush waits are not in it)")
     if profile:
         report.note(f"relay profile (py-spy, worker while it drained): {time_by_entry(raw, WORKER_ENTRIES)}")
     for within in ("deliver_batch (conectar/platform/eventbus", "relay_now (conectar/platform/eventbus"):
@@ -393,7 +459,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests and events (about 2-3 minutes)")
     parser.add_argument("--profile", action="store_true", help="py-spy the publishing requests and the worker")
-    parser.add_argument("--pairs", type=int, help="publish cost: request pairs (default 3000, quick 800)")
+    parser.add_argument("--pairs", type=int, help="publish cost: request pairs (default 5000, quick 1500)")
     parser.add_argument("--events", type=int, help="relay: events (default 5000, quick 2000)")
     parser.add_argument("--baseline-tasks", type=int, help="relay baseline: plain tasks (default 2000, quick 600)")
     parser.add_argument("--paced", type=int, help="events published at 100/s, per phase (default 1000, quick 300)")
@@ -409,7 +475,7 @@ def main() -> None:
     call_command("setup_databases", verbosity=0)
     reset_tables()
     if args.only in (None, "publish"):
-        bench_publish_cost(report, size(args.pairs, 3000, 800), profile=args.profile)
+        bench_publish_cost(report, size(args.pairs, 5000, 1500), profile=args.profile)
     if args.only in (None, "relay"):
         bench_relay(report, size(args.events, 5000, 2000), size(args.baseline_tasks, 2000, 600), profile=args.profile)
     if args.only in (None, "latency"):
