@@ -496,11 +496,13 @@ def main() -> None:
     report.note(cpu_text + " (Redis and wrk not counted).")
     report.note(
         f"Ceiling from CPU alone: {hash_ms / (web_ms + db_ms):.2f}x (the hash's share of a login's CPU) when both "
-        "sides get the same CPU. Around the ~22 ms hash a login costs ~5 ms of Python in the worker (DRF and the "
-        "middleware stack, the account SELECT, the lockout's two Redis pipelines, the login's transaction: "
-        "last_login UPDATE, outbox INSERT, OutstandingToken INSERT, COMMIT, two JWT signatures) and ~1 ms in "
-        "PostgreSQL; 0.9x would leave ~2.4 ms for all of it. py-spy: the hash ~67 % of busy samples, woken "
-        "threads waiting in select/socket/lock calls ~20 %, everything else under 6 % each."
+        "sides get the same CPU; the measured ratio sits on it (no idle core). Of a login's CPU in the worker "
+        "~85 % is the hash, which costs ~15 % more there than in the bare loop (its 19 MiB share the caches "
+        "with the worker's other threads, PostgreSQL and wrk on 2 cores); the rest, ~4 ms, is DRF and the "
+        "middleware stack, the account SELECT, the lockout's two Redis pipelines, the login's transaction "
+        "(last_login UPDATE, outbox INSERT, OutstandingToken INSERT, COMMIT) and two JWT signatures, plus "
+        "~1 ms in PostgreSQL. 0.9x would leave ~2 ms for all of that. py-spy: the hash ~70 % of busy samples, "
+        "threads woken in select/socket/lock calls ~18 %, no other phase above ~3 %."
     )
     if profile_lines:
         report.note(" / ".join(x.strip() for x in profile_lines[:14]))
