@@ -18,9 +18,9 @@ limit 20, first page; `orden=distancia` (KNN window, coverage fallback) and `ord
 window, coverage fallback).
 Raw baseline: 2 processes, closed loop, psycopg bound on the server (prepared after 5 runs, as the
 selector's statements are under Django) with Django's connection options, running the selector's
-own statements (`selectors.search.attempts`, in turn, as `search()` does) - "search" - and
-additionally every other SQL statement the route runs (the page's professionals and their oficios
-in one query, `result_rows`; the oficio existence check only when a page is empty) - "route"; and
+own statements (`selectors.search.attempts`, in turn, as `search()` does) - "search" - and what
+the route runs: the same statements with the page's professionals and their oficios joined in
+(`hydrated`), plus the oficio existence check only when a page is empty - "route"; and
 the coverage-box query alone, the exact shape every order fell back to before the windows -
 "coverage", the same-run baseline of the selector's figures.
 API: gunicorn, 2 sync workers, rate limiter off, driven by wrk (Lua script reading the pre-generated
@@ -581,41 +581,38 @@ def workload(oficios: list[tuple], count: int, orden: str, seed: int = 2026) -> 
 
 
 def hydration_templates() -> dict:
-    """The route's other SQL: the results query, and the oficio check it runs on empty pages."""
+    """The route's other SQL: the oficio check it runs on empty pages."""
     from uuid import UUID
 
     from conectar.professionals.models import Oficio
-    from conectar.professionals.selectors.search import _RESULTS_SQL, DB
+    from conectar.professionals.selectors.search import DB
 
     exists_sql, exists_params = Oficio.objects.filter(pk=UUID(int=1)).query.exists().get_compiler(DB).as_sql()
-    return {
-        "results": _RESULTS_SQL,
-        "exists": (exists_sql, list(exists_params).index(UUID(int=1)), list(exists_params)),
-    }
+    return {"exists": (exists_sql, list(exists_params).index(UUID(int=1)), list(exists_params))}
 
 
 def raw_search(cur, q: Q, *, shape: str = "search") -> tuple[list[tuple], str]:
     """`selectors.search.search`, minus Django: the same statements (`attempts`), parameters and
-    binding (on the server, so psycopg prepares them as it does under Django). shape "coverage": only
-    the exact coverage-box query, the shape every page of every order used before the windows."""
-    from conectar.professionals.selectors.search import SearchQuery, attempts
+    binding (on the server, so psycopg prepares them as it does under Django). shape "route": each
+    statement with its page's professionals (`hydrated`), as the route asks; "coverage": only the
+    exact coverage-box query, the shape every page of every order used before the windows."""
+    from conectar.professionals.selectors.search import SearchQuery, attempts, hydrated
 
     query = SearchQuery(lat=q.lat, lng=q.lng, oficio_id=q.oficio_id, orden=q.orden, limit=LIMIT)
     for strategy, sql, params in attempts(query):
         if shape == "coverage" and strategy != "coverage":
             continue
-        rows = cur.execute(sql, params).fetchall()
+        rows = cur.execute(hydrated(sql) if shape == "route" else sql, params).fetchall()
         if len(rows) > query.limit or strategy == "coverage":
             return rows[: query.limit], strategy
     raise AssertionError("the last attempt always answers")
 
 
 def raw_request(cur, q: Q, templates: dict, shape: str) -> tuple[list[tuple], str]:
+    """What the route's SQL is for `shape` "route": the page with its professionals in one statement,
+    and the oficio existence check when the page is empty."""
     rows, strategy = raw_search(cur, q, shape=shape)
-    if shape == "route" and rows:
-        cur.execute(templates["results"], [[r[0] for r in rows]])
-        cur.fetchall()
-    elif shape == "route":
+    if shape == "route" and not rows:
         sql, position, params = templates["exists"]
         cur.execute(sql, [*params[:position], q.oficio_id, *params[position + 1 :]])
         cur.fetchone()

@@ -140,19 +140,20 @@ def search_professionals(request, response: HttpResponse, params: Query[SearchPa
     if point is None:
         page = browse(BrowseQuery(**filters, orden="relevancia" if params.orden == "distancia" else params.orden))
     else:
-        page = search(
-            SearchQuery(
-                **filters,
-                lat=point[0],
-                lng=point[1],
-                radio_km=params.radio_km,
-                orden=params.orden,
-                fuera_de_radio=bool(params.incluir_fuera_de_radio),
-            )
+        query = SearchQuery(
+            **filters,
+            lat=point[0],
+            lng=point[1],
+            radio_km=params.radio_km,
+            orden=params.orden,
+            fuera_de_radio=bool(params.incluir_fuera_de_radio),
         )
+        page = search(query, with_rows=True)  # the page and its professionals in one statement
     if not page.hits and params.oficio_id is not None and not Oficio.objects.filter(pk=params.oficio_id).exists():
         raise NotFound("Oficio inexistente.", code="oficio_not_found")
     if page.next_cursor:
         response[NEXT_CURSOR_HEADER] = page.next_cursor
-    rows = result_rows([hit.professional_id for hit in page.hits])
-    return [result_body(request, rows[hit.professional_id], hit.distance_m) for hit in page.hits]
+    if point is None:
+        rows = result_rows([hit.professional_id for hit in page.hits])
+        return [result_body(request, rows[hit.professional_id], None) for hit in page.hits]
+    return [result_body(request, hit.row, hit.distance_m) for hit in page.hits]
