@@ -417,7 +417,10 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, *, profil
     domain.start(app)
     notifier.start(app)
     try:
+        meter = CpuMeter(domain.process.pid)
+        meter.start()
         quiet = _paced_latencies(events, rate)
+        quiet_cpu = meter.stop()
         queue = notifications_queue("email")
         with app.producer_or_acquire() as producer:
             for _ in range(flood):
@@ -440,6 +443,12 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, *, profil
     for label, samples in (("nothing queued (baseline)", quiet), (f"{flood} deliveries queued", flooded)):
         print(f"{label:34}{percentile(samples, 50):10.1f}{percentile(samples, 99):10.1f}{max(samples):10.1f}")
     print(f"deliveries queued when the events started: {queued}; still queued when they were all handled: {left}")
+    cpu_note = (
+        f"CPU per event published alone at {rate:.0f}/s (relay, delivery, confirmation, plus beat's sweeps): domain "
+        f"worker {1000 * quiet_cpu[0] / events:.2f} ms + PostgreSQL {1000 * quiet_cpu[1] / events:.2f} ms, i.e. "
+        f"{rate * sum(quiet_cpu) / events:.2f} cores at this rate"
+    )
+    print(cpu_note)
     report.measure(
         "publish -> handler p99 at 100 events/s under a notification flood",
         value=percentile(flooded, 99),
@@ -451,6 +460,7 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, *, profil
         note=f"p50 {percentile(flooded, 50):.1f} vs {percentile(quiet, 50):.1f} ms; {flood} e-mail deliveries "
         f"queued ({left} still queued at the end); notifications worker at nice {NOTIFIER_NICE}",
     )
+    report.note(f"latency: {cpu_note}")
     if profile:
         report.note(f"latency profile (py-spy, domain worker, flooded phase): {time_by_entry(raw, WORKER_ENTRIES)}")
 
