@@ -593,7 +593,8 @@ def postgres_backends() -> list[int]:
         cur.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname LIKE %s AND backend_type = 'client backend'"
             " AND pid <> pg_backend_pid()",
-            [connection.settings_dict["NAME"].rsplit("_", 1)[0] + "_%"],
+            # every context database of the bench (DATABASE_URL's name is their prefix)
+            [ENV["DATABASE_URL"].rsplit("/", 1)[1] + "_%"],
         )
         return [r[0] for r in cur.fetchall()]
 
