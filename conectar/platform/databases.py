@@ -27,8 +27,9 @@ EVERYWHERE_APPS = frozenset({"eventbus"})
 ALIASES: tuple[str, ...] = tuple(dict.fromkeys(CONTEXT_DATABASES.values()))
 
 _REAL_ENGINES = ("postgresql", "postgis")
-_POSTGIS_ENGINE = "django.contrib.gis.db.backends.postgis"
-_POSTGRES_ENGINE = "django.db.backends.postgresql"
+# Django's own backends with a pool check that costs no round trip (conectar/platform/db/pooling.py).
+_POSTGIS_ENGINE = "conectar.platform.db.postgis"
+_POSTGRES_ENGINE = "conectar.platform.db.postgresql"
 
 
 def aliases_here() -> list[str]:
@@ -73,7 +74,7 @@ def database_settings(
         config.update(
             ENGINE=_POSTGIS_ENGINE if context in GEO_CONTEXTS else _POSTGRES_ENGINE,
             CONN_MAX_AGE=0 if pool_size else conn_max_age,
-            CONN_HEALTH_CHECKS=True,
+            CONN_HEALTH_CHECKS=not pool_size,  # pooled ones are checked by the backend, round trip free
             ATOMIC_REQUESTS=False,
         )
         options = config.setdefault("OPTIONS", {})

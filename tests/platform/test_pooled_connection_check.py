@@ -1,0 +1,63 @@
+"""The pool hands out no connection the server has closed, and checks that without a round trip.
+
+A real process with the production budget (one pooled connection per alias): the connection it
+used is terminated by the server while idle in the pool (what a PostgreSQL restart or failover does
+to every idle one); the next query runs on a fresh connection instead of failing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.support import worker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import django
+    django.setup()
+    import psycopg
+    from django.db import connection
+
+    def backend_pid():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        connection.close()  # back to the pool, as at the end of a request
+        return pid
+
+    first = backend_pid()
+    assert backend_pid() == first, "the pool reuses its idle connection"
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [first])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [first]).fetchone():
+            pass
+    second = backend_pid()
+    assert second != first, "a fresh connection replaced the terminated one"
+    print("served by a fresh connection")
+    """
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_closed_while_pooled_is_never_handed_out():
+    env = {
+        **os.environ,
+        **worker.test_database_env(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": str(ROOT),
+        "DB_POOL_SIZE": "1",  # the production budget
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "served by a fresh connection" in done.stdout
