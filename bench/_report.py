@@ -15,8 +15,10 @@ Goal kinds: "ratio>=" (value / baseline at least goal), "ratio<=", "value>=", "v
 itself against the goal, in `unit`), "diff<=" (value - baseline at most goal, in `unit`).
 
 Disturbance: `Report` samples /proc/stat from creation to `finish()`: the machine's busy CPU time minus
-the CPU time of this bench's own process tree (itself, its servers, its load generators) is what other
-load took. More than 10 % of one core on average is reported as disturbed.
+the CPU time of this bench's own process tree (itself, its servers, its load generators) and of the
+shared services it drives (PostgreSQL, Redis: not its children, but working for it) is what other load
+took. More than 10 % of one core on average is reported as disturbed. Another client of those services
+shows up through its own processes (a test run's pytest, servers and workers).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 GOAL_KINDS = ("ratio>=", "ratio<=", "value>=", "value<=", "diff<=")
 DISTURBED_CORES = 0.10  # other load above this many cores on average marks the run disturbed
+SERVICES = frozenset({"postgres", "redis-server"})  # the shared services a bench drives
 
 
 @dataclass
@@ -84,9 +87,11 @@ def _cpu_busy_seconds() -> float:
 
 
 def _tree_cpu_seconds(root_pid: int) -> float:
-    """CPU time of `root_pid` and every descendant alive now, plus what reaped children used."""
+    """CPU time of `root_pid` and every descendant alive now, plus what reaped children used, and of
+    the shared services' processes (a PostgreSQL backend's time goes to the postmaster when it ends)."""
     children: dict[int, list[int]] = {}
     stats: dict[int, list[str]] = {}
+    services: list[int] = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -97,9 +102,15 @@ def _tree_cpu_seconds(root_pid: int) -> float:
         after = raw[raw.rfind(")") + 2 :].split()  # the command name may hold spaces
         stats[int(entry.name)] = after
         children.setdefault(int(after[1]), []).append(int(entry.name))
-    total, stack = 0, [root_pid]
+        if raw[raw.find("(") + 1 : raw.rfind(")")] in SERVICES:
+            services.append(int(entry.name))
+    total, stack = 0, [root_pid, *services]
+    seen: set[int] = set()
     while stack:
         pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
         if pid in stats:
             utime, stime, cutime, cstime = (int(v) for v in stats[pid][11:15])
             total += utime + stime + cutime + cstime

@@ -1,4 +1,5 @@
-"""Every bench, one after the other, each in its own servers with the rate limiter off; then
+"""Every bench, one after the other, each in its own servers with the rate limiter off (but for the
+gateway bench, whose measured route includes the limiter, with limits nobody reaches); then
 bench/RESULTS.md: each measure, its baseline in the same run, the ratio, the goal, met or not, the
 machine, and how much other load disturbed each bench.
 
@@ -6,6 +7,9 @@ machine, and how much other load disturbed each bench.
 
 `make bench` runs it in full; `make bench QUICK=1` passes --quick to every bench (shorter runs,
 smaller data sets: for checking the benches work, not for the figures of record).
+Each bench's record is kept in var/bench/<bench>.json with the revision and time it ran at, so
+`--only` re-runs some and RESULTS.md still shows the latest record of every other (each section
+says when and at which revision its figures were taken).
 A bench that fails is reported as failed in RESULTS.md (with the tail of its output) and makes the
 run exit non-zero; the others still run.
 """
@@ -27,6 +31,7 @@ from _report import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
+RECORDS = ROOT / "var" / "bench"
 
 # (name, script, extra arguments of the full run). The order puts the lightest first, so a broken
 # environment shows early; soak (10 minutes of mixed traffic) runs only when asked for by --only.
@@ -42,7 +47,7 @@ BENCHES = [
 ON_REQUEST = [("soak", "soak.py", [])]
 
 
-def run_one(name: str, script: str, extra: list[str], *, quick: bool, results: Path) -> dict:
+def run_one(name: str, script: str, extra: list[str], *, quick: bool, results: Path, revision: str) -> dict:
     args = [str(PYTHON if PYTHON.exists() else sys.executable), str(ROOT / "bench" / script), *extra]
     if quick:
         args.append("--quick")
@@ -59,10 +64,22 @@ def run_one(name: str, script: str, extra: list[str], *, quick: bool, results: P
     elapsed = time.monotonic() - started
     record = results / f"{name}.json"
     if code == 0 and record.exists():
-        return json.loads(record.read_text())
-    tail = log.read_text().splitlines()[-25:]
-    reason = f"exit code {code}" if code else "it wrote no results"
-    return {"bench": name, "failed": reason, "seconds": round(elapsed, 1), "tail": tail, "measures": [], "notes": []}
+        result = json.loads(record.read_text())
+    else:
+        tail = log.read_text().splitlines()[-25:]
+        reason = f"exit code {code}" if code else "it wrote no results"
+        result = {"bench": name, "failed": reason, "seconds": round(elapsed, 1), "tail": tail, "measures": []}
+        result["notes"] = []
+    result |= {"revision": revision, "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "quick": quick}
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    (RECORDS / f"{name}.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def latest_records(names: list[str]) -> list[dict]:
+    """The kept record of each bench that has one, in the order of BENCHES."""
+    found = [RECORDS / f"{name}.json" for name in names]
+    return [json.loads(path.read_text()) for path in found if path.exists()]
 
 
 def _number(value: float | None, unit: str = "") -> str:
@@ -72,21 +89,23 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def render(results: list[dict], *, quick: bool, revision: str) -> str:
+def render(results: list[dict], *, revision: str) -> str:
     box = machine()
     measures = [(r, m) for r in results for m in r["measures"]]
     met = sum(1 for _, m in measures if m["met"])
     goals = sum(1 for _, m in measures if m["met"] is not None)
-    run = "bench/run_all.py" + (" --quick" if quick else "")
+    quick = any(r.get("quick") for r in results)
     lines = [
         "# Bench results",
         "",
-        f"Written by `{run}` at `{revision}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Written by `bench/run_all.py` (`make bench`) at `{revision}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC;",
+        "each bench's section says when and at which revision its figures were taken.",
         f"Machine: {box['cores']} cores, {box['cpu']}; Python {box['python']}; Linux {box['kernel']}.",
-        "Every bench starts its own servers with the rate limiter off (nothing but the thing measured limits it);",
+        "Every bench starts its own servers with the rate limiter off (nothing but the thing measured limits it;",
+        "the gateway bench's route includes the limiter, on, with limits nobody reaches);",
         "each ratio is against a baseline measured in the same run, since absolute times drift on this machine.",
         "",
-        f"**{met} of {goals} goals met.**" + (" (A `--quick` run: smaller data, shorter loads.)" if quick else ""),
+        f"**{met} of {goals} goals met.**" + (" (Some `--quick` runs: smaller data, shorter loads.)" if quick else ""),
         "",
         "| bench | measure | value | baseline (same run) | ratio | goal | met |",
         "|---|---|---|---|---|---|---|",
@@ -102,6 +121,9 @@ def render(results: list[dict], *, quick: bool, revision: str) -> str:
     lines += ["", "## Each bench", ""]
     for result in results:
         lines.append(f"### {result['bench']}")
+        lines.append("")
+        quick_run = " (`--quick`)" if result.get("quick") else ""
+        lines.append(f"Ran at `{result.get('revision', '?')}`, {result.get('ran_at', '?')}{quick_run}.")
         lines.append("")
         if "failed" in result:
             lines += [f"**Failed** ({result['failed']}) after {result['seconds']} s. Its last lines:", "", "```"]
@@ -132,9 +154,11 @@ def main() -> int:
     revision = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
+    revision = revision or "unknown"
     with tempfile.TemporaryDirectory(prefix="conectar-bench-") as scratch:
-        results = [run_one(*bench, quick=args.quick, results=Path(scratch)) for bench in chosen]
-    Path(args.output).write_text(render(results, quick=args.quick, revision=revision or "unknown"))
+        results = [run_one(*bench, quick=args.quick, results=Path(scratch), revision=revision) for bench in chosen]
+    shown = latest_records([name for name, _, _ in BENCHES + ON_REQUEST])
+    Path(args.output).write_text(render(shown, revision=revision))
     failed = [r["bench"] for r in results if "failed" in r]
     print(f"\nwrote {args.output}" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
