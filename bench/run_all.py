@@ -63,13 +63,12 @@ def run_one(name: str, script: str, extra: list[str], *, quick: bool, results: P
         code = process.wait()
     elapsed = time.monotonic() - started
     record = results / f"{name}.json"
-    if code == 0 and record.exists():
+    result = {"bench": name, "seconds": round(elapsed, 1), "measures": [], "notes": []}
+    if record.exists():  # a bench that failed part-way may still have recorded what it measured
         result = json.loads(record.read_text())
-    else:
-        tail = log.read_text().splitlines()[-25:]
-        reason = f"exit code {code}" if code else "it wrote no results"
-        result = {"bench": name, "failed": reason, "seconds": round(elapsed, 1), "tail": tail, "measures": []}
-        result["notes"] = []
+    if code != 0 or not record.exists():
+        result["failed"] = f"exit code {code}" if code else "it wrote no results"
+        result["tail"] = log.read_text().splitlines()[-25:]
     result |= {"revision": revision, "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "quick": quick}
     RECORDS.mkdir(parents=True, exist_ok=True)
     (RECORDS / f"{name}.json").write_text(json.dumps(result, indent=2))
@@ -128,7 +127,8 @@ def render(results: list[dict], *, revision: str) -> str:
         if "failed" in result:
             lines += [f"**Failed** ({result['failed']}) after {result['seconds']} s. Its last lines:", "", "```"]
             lines += result["tail"] + ["```", ""]
-            continue
+            if not result["measures"]:
+                continue
         load = result["other_load_cores"]
         disturbed = " — **disturbed**: re-run it on a quiet machine" if result["disturbed"] else ""
         lines.append(f"{result['seconds']:.0f} s; other load on the machine meanwhile: {load:.2f} cores{disturbed}.")
