@@ -26,9 +26,12 @@ class IdleCheckedPool:
     """Mixed into a PostgreSQL DatabaseWrapper: a pooled connection the server closed is replaced."""
 
     def get_new_connection(self, conn_params):
-        while True:
+        # Bounded: after a restart every idle connection is dead, but the pool holds at most max_size
+        # of them; past that, the query on what we got says what is wrong.
+        for _ in range(self.pool.max_size + 1 if self.pool is not None else 0):
             connection = super().get_new_connection(conn_params)
-            if self.pool is None or not closed_by_server(connection):
+            if not closed_by_server(connection):
                 return connection
             connection.close()
             self.pool.putconn(connection)  # broken: the pool drops it and opens a replacement
+        return super().get_new_connection(conn_params)
