@@ -198,6 +198,8 @@ else:  # in-process fallbacks for a machine without Redis; `make run` says so wh
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):  # kombu's, surviving a lost broker (see the module)
+    CELERY_BROKER_TRANSPORT = "conectar.platform.broker_transport:Transport"
 CELERY_RESULT_BACKEND = None  # tasks report through the database, not result objects
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env.str("CELERY_BROKER_URL", default=""))

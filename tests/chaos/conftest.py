@@ -31,6 +31,8 @@ def whole(chaos):
     if not chaos.proxy.running:
         chaos.restore_broker()
     for kind in ("domain", "notifier"):
+        if kind in chaos.processes and chaos.processes[kind].popen.poll() is not None:
+            chaos.kill_worker(kind)  # it ended during the test (which fails on its own): not the next test's failure
         if kind not in chaos.processes:
             chaos.start_worker(kind)
 

@@ -40,6 +40,15 @@ def killed_at(chaos: ChaosSystem, point: str, *, handler: str, alias: str, table
             )
             chaos.kill_worker("domain")
         return
+    with held_at(chaos, point, handler=handler):
+        yield
+    chaos.kill_worker("domain")
+
+
+@contextlib.contextmanager
+def held_at(chaos: ChaosSystem, point: str, *, handler: str):
+    """Run the block (which makes the event happen); return once the domain worker holds still at
+    `point` (`relayed` or `committed`) of the delivery to `handler`. It holds there until killed."""
     _redis.delete(hooks.reached_key(point, handler))
     _redis.set(hooks.arm_key(point, handler), 1, ex=300)
     try:
@@ -47,9 +56,8 @@ def killed_at(chaos: ChaosSystem, point: str, *, handler: str, alias: str, table
         wait_until(
             lambda: _redis.get(hooks.reached_key(point, handler)),
             timeout=30,
-            message=f"{worker} held at {point} of {handler} (logs: {chaos.logs})",
+            message=f"{chaos.processes['domain'].name} held at {point} of {handler} (logs: {chaos.logs})",
         )
-        chaos.kill_worker("domain")
     finally:
         _redis.delete(hooks.arm_key(point, handler))
 

@@ -13,7 +13,7 @@ import redis
 from conectar.celery import app as celery_app
 from conectar.platform.eventbus.models import OutboxEvent
 from conectar.platform.queues import events_queue, notifications_queue
-from tests.chaos import flows
+from tests.chaos import flows, hooks, killing
 from tests.e2e import journey
 from tests.support.waiting import wait_until
 
@@ -75,6 +75,25 @@ def test_a_broker_cut_off_while_people_sign_up_loses_nothing(whole, api):
     assert restored
 
     flows.assert_registered_once(pros, timeout=90)
+
+
+def test_a_worker_holding_a_delivery_when_the_broker_drops_reconnects(whole, api):
+    # The consumer tears its lost connection down with a message still unacknowledged (acks_late):
+    # kombu 5.7 restores it through a channel whose transport the teardown had already detached,
+    # and an AttributeError there used to end the worker (conectar/platform/broker_transport.py).
+    domain = whole.processes["domain"]
+    with killing.held_at(whole, hooks.RELAYED, handler=flows.ON_PROFESSIONAL_REGISTERED):
+        held = journey.register(api, rol="PROFESIONAL", nombre="Ana", apellido="Retenida")
+    whole.cut_broker()
+    domain.wait_for(lambda: "Connection to broker lost" in domain.text(), what="the worker seeing its broker gone")
+    whole.restore_broker()
+
+    later = journey.register(api, rol="PROFESIONAL", nombre="Ana", apellido="Despues")
+    flows.assert_registered_once([later], timeout=30)  # the worker's other process, after reconnecting
+    assert domain.popen.poll() is None, f"the domain worker ended (log: {domain.log})"
+    whole.kill_worker("domain")  # its held process sleeps on; the next worker takes the delivery again
+    whole.start_worker("domain")
+    flows.assert_registered_once([held, later])
 
 
 def test_a_flood_of_notification_deliveries_does_not_delay_a_new_professional(whole, api):
