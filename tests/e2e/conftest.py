@@ -4,11 +4,17 @@ transactional flush empties) and a staff account — is made directly in the tes
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 from django.conf import settings as django_settings
 
 import conectar.settings as product_settings
+from conectar.notifications.contracts import DeliveryStatus
+from conectar.notifications.models import Delivery
+from conectar.platform.databases import ALIASES
+from conectar.platform.eventbus.models import OutboxDelivery, OutboxEvent
 from tests.e2e import journey, system
 from tests.support.professionals import oficio
 
@@ -39,6 +45,30 @@ def e2e(request, django_db_setup, django_db_blocker, celery_worker):
     yield running
     running.stop()
     broker.flushdb()  # nothing of the e2e system's left for the suite's worker
+
+
+SETTLE_SECONDS = 20
+
+
+def _settled() -> bool:
+    """Every event relayed and its every delivery confirmed, every notification sent or given up."""
+    for alias in ALIASES:
+        if OutboxEvent.objects.using(alias).filter(relayed_at=None).exists():
+            return False
+        if OutboxDelivery.objects.using(alias).filter(confirmed_at=None).exists():
+            return False
+    return not Delivery.objects.using("notifications").filter(status=DeliveryStatus.PENDING).exists()
+
+
+@pytest.fixture(autouse=True)
+def settled_before_the_flush(e2e, transactional_db):
+    """After a test, wait (a while, not forever: a test may leave the system broken on purpose) for
+    the system to finish what the test set going: the transactional flush TRUNCATEs every table at
+    once, and a worker still writing two of them deadlocks with it."""
+    yield
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline and not _settled():
+        time.sleep(0.1)
 
 
 @pytest.fixture
