@@ -32,6 +32,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 MASK = "[oculto]"
 MIN_PHONE_DIGITS = 8  # AR local numbers have 8 digits (4567-8901); prices that long carry "$"/"pesos"
@@ -61,6 +62,9 @@ _LINK = re.compile(
     _I,
 )
 
+# Every domain of _LINK ends in one of these.
+_LINK_NEEDS = re.compile(r"\.(?:me|com|org|dog|am|ee)", _I)
+
 # --- e-mails --------------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Written out: "fulano arroba gmail punto com", "fulano(at)gmail(dot)com", "fulano [at] gmail.com".
@@ -72,6 +76,8 @@ _LOCAL_DOT = r"(?:\.|\s+(?:dot|punto)\s+|\s*[\(\[\{]\s*(?:dot|punto)\s*[\)\]\}]\
 _LOCAL = rf"[\w+-]+(?:{_LOCAL_DOT}[\w+-]+)*"
 _EMAIL_SPELLED = re.compile(rf"{_LOCAL}{_AT}[\w-]+(?:{_DOT}[\w-]+)+", _I)
 # "fulano arroba gmail" with no domain ending, for the big providers.
+# Every e-mail pattern needs an "@" or an "at"/"arroba" standing as a word (what _AT accepts).
+_AT_NEEDS = re.compile(r"@|\b(?:at|arroba)\b", _I)
 _EMAIL_PROVIDER = re.compile(
     rf"{_LOCAL}{_AT}(?:gmail|hotmail|yahoo|outlook|live|icloud|proton(?:mail)?|fibertel|speedy)\b", _I
 )
@@ -231,9 +237,9 @@ def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[i
 # --- the plain view the detectors read -----------------------------------------------------------------------
 _INVISIBLE = frozenset({"Cf", "Mn", "Me"})  # format chars (zero-width, soft hyphen), combining marks, keycaps
 _DOTS = frozenset("·•∙⋅‧")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+@lru_cache(maxsize=4096)  # the uneven characters' origins are built from it (the table keeps the rest)
 def _plain(ch: str) -> str:
     """What one character reads as: compatibility form, ASCII digit, "-" for a dash, nothing if invisible."""
     out = []
@@ -254,18 +260,38 @@ def _plain(ch: str) -> str:
     return "".join(out)
 
 
+class _PlainTable(dict):
+    """str.translate's table of `_plain`, filled as characters are met (bounded: past its size a
+    character is folded again each time); `uneven` holds those that do not fold to exactly one."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size, self.uneven = size, set()
+
+    def __missing__(self, code: int) -> str:
+        plain = _plain(chr(code))
+        if len(self) < self.size:
+            self[code] = plain
+            if len(plain) != 1:
+                self.uneven.add(chr(code))
+        return plain
+
+
+_PLAIN = _PlainTable(size=8192)
+
+
 def _view(text: str) -> tuple[str, list[int] | None]:
     """The text as the detectors read it, and for each of its characters the index in `text` it
-    came from (None: the view is `text` itself, the common ASCII case)."""
-    if not _NON_ASCII.search(text):
+    came from (None: each character of the view stands where it stood in `text` — ASCII, and the
+    common Spanish text whose "ñ" and accents each fold to one letter)."""
+    if text.isascii():
         return text, None
-    chars: list[str] = []
+    view = text.translate(_PLAIN)
+    if len(view) == len(text) and _PLAIN.uneven.isdisjoint(text):
+        return view, None
     origin: list[int] = []
     for index, ch in enumerate(text):
-        plain = ch if ch.isascii() else _plain(ch)
-        chars.append(plain)
-        origin.extend([index] * len(plain))
-    view = "".join(chars)
+        origin.extend([index] * len(_plain(ch)))
     return view, origin
 
 
@@ -279,8 +305,11 @@ def _original_span(text: str, origin: list[int], start: int, end: int) -> tuple[
 
 def _find_in_view(view: str, segments: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    found += [(*s, "link") for s in _spans(_LINK, view)]
-    for pattern in (_EMAIL, _EMAIL_SPELLED, _EMAIL_PROVIDER):
+    # The costly patterns run only where what they need is there (most messages have neither).
+    if _LINK_NEEDS.search(view):
+        found += [(*s, "link") for s in _spans(_LINK, view)]
+    emails = (_EMAIL, _EMAIL_SPELLED, _EMAIL_PROVIDER) if _AT_NEEDS.search(view) else ()
+    for pattern in emails:
         found += [(*s, "email") for s in _spans(pattern, view)]
     for pattern in (_HANDLE_AFTER_COLON, _HANDLE_POSSESSIVE, _HANDLE_INVITE, _HANDLE_SHAPED):
         found += [(*s, "handle") for s in _spans(pattern, view, "h")]
