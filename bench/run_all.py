@@ -7,9 +7,10 @@ machine, and how much other load disturbed each bench.
 
 `make bench` runs it in full; `make bench QUICK=1` passes --quick to every bench (shorter runs,
 smaller data sets: for checking the benches work, not for the figures of record).
-Each bench's record is kept in var/bench/<bench>.json with the revision and time it ran at, so
-`--only` re-runs some and RESULTS.md still shows the latest record of every other (each section
-says when and at which revision its figures were taken).
+Each bench's record is kept in bench/records/<bench>.json (committed with RESULTS.md, which is
+written from them) with the revision and time it ran at, so `--only` re-runs some — on any
+machine, a fresh clone included — and RESULTS.md still shows the latest record of every other
+(each section says when and at which revision its figures were taken).
 A bench that fails is reported as failed in RESULTS.md (with the tail of its output) and makes the
 run exit non-zero; the others still run.
 """
@@ -31,7 +32,7 @@ from _report import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
-RECORDS = ROOT / "var" / "bench"
+RECORDS = ROOT / "bench" / "records"
 
 # (name, script, extra arguments of the full run). The order puts the lightest first, so a broken
 # environment shows early; soak (10 minutes of mixed traffic) runs only when asked for by --only.
