@@ -28,9 +28,7 @@ import collections
 import multiprocessing
 import os
 import re
-import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._report import Report
+from bench._servers import free_port, production_gunicorn_options
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
@@ -131,25 +130,6 @@ def raw_checks(encoded: str, seconds: float) -> tuple[float, float]:
 # --- the server, as the production web role runs it ---------------------------------------------------
 
 
-def production_gunicorn_options() -> list[str]:
-    """gunicorn's options of docker/entrypoint.sh's `web` role (${VAR:-default} expanded from this
-    environment), without its --bind: the bench serves what production serves, whoever tunes it."""
-    text = (ROOT / "docker" / "entrypoint.sh").read_text()
-    line = next(x for x in text.splitlines() if x.strip().startswith("web)") and "exec gunicorn" in x)
-    command = line.split("exec gunicorn", 1)[1].rsplit(";;", 1)[0]
-    command = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m[1], m[2]), command)
-    words = shlex.split(command)
-    options, skip = [], False
-    for word in words:
-        if skip:
-            skip = False
-        elif word == "--bind":
-            skip = True
-        elif word != "conectar.wsgi:application":
-            options.append(word)
-    return options
-
-
 def describe_gunicorn() -> str:
     """What the production options amount to: the config module's values, then the command line's."""
     options = production_gunicorn_options()
@@ -173,12 +153,6 @@ def describe_gunicorn() -> str:
         f"gunicorn {' '.join(options)}: {values['worker_class']}, {values['workers']} workers x {values['threads']} "
         f"threads, keep-alive {values['keepalive']} s, {'preload' if values['preload_app'] else 'no preload'}"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(env: dict | None = None, app: str = "conectar.wsgi:application") -> tuple[subprocess.Popen, str]:
