@@ -11,11 +11,10 @@ import redis
 from django.conf import settings as django_settings
 
 import conectar.settings as product_settings
-from conectar.notifications.contracts import DeliveryStatus
-from conectar.notifications.models import Delivery
 from conectar.platform.databases import ALIASES
 from conectar.platform.eventbus.models import OutboxDelivery, OutboxEvent
 from tests.e2e import journey, system
+from tests.support.notifications import deliveries_pending
 from tests.support.professionals import oficio
 
 # The journey runs in both topologies (ARCHITECTURE.md § Lifting a context): as the monolith, and
@@ -57,7 +56,7 @@ def _settled() -> bool:
             return False
         if OutboxDelivery.objects.using(alias).filter(confirmed_at=None).exists():
             return False
-    return not Delivery.objects.using("notifications").filter(status=DeliveryStatus.PENDING).exists()
+    return not deliveries_pending()
 
 
 @pytest.fixture(autouse=True)
