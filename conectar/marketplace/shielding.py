@@ -262,7 +262,9 @@ def _plain(ch: str) -> str:
 
 class _PlainTable(dict):
     """str.translate's table of `_plain`, filled as characters are met (bounded: past its size a
-    character is folded again each time); `uneven` holds those that do not fold to exactly one."""
+    character is folded again each time). `uneven` holds every character met that does not fold to
+    exactly one, cached or not: _view's 1:1 shortcut must never miss one (the masks would land
+    beside the detail); Unicode has only a few thousand such characters."""
 
     def __init__(self, size: int):
         super().__init__()
@@ -270,10 +272,10 @@ class _PlainTable(dict):
 
     def __missing__(self, code: int) -> str:
         plain = _plain(chr(code))
+        if len(plain) != 1:
+            self.uneven.add(chr(code))
         if len(self) < self.size:
             self[code] = plain
-            if len(plain) != 1:
-                self.uneven.add(chr(code))
         return plain
 
 

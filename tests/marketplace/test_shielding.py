@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from conectar.marketplace import shielding
 from conectar.marketplace.shielding import MASK, may_continue, shield, shield_after
 
 # (message, the contact detail that must disappear)
@@ -186,6 +187,18 @@ def test_innocent_unicode_is_kept_byte_for_byte(message):
     result = shield(message)
     assert not result.masked, result.text
     assert result.text == message
+
+
+def test_what_is_masked_does_not_depend_on_the_plain_view_cache(monkeypatch):
+    # A full cache of folded characters must still know which ones do not fold to exactly one: a
+    # ligature (two letters) and a zero-width space (none) keep the text's length, and taking the
+    # view as aligned with the text would put the mask one character beside the number.
+    message = f"ﬀ llamame al 11{ZWSP}4567 8901"
+    expected = shield(message).text
+    assert expected == f"ﬀ llamame al {MASK}"
+    monkeypatch.setattr(shielding, "_PLAIN", shielding._PlainTable(size=1))
+    shield("ñandú")  # fills the small cache with other characters first
+    assert shield(message).text == expected
 
 
 # (the sender's messages just before, the new one, what is stored for the new one)
