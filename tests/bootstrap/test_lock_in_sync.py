@@ -71,7 +71,7 @@ def test_a_new_requirement_the_lock_lacks_fails(tmp_path):
 
 def test_a_changed_range_the_old_pins_still_satisfy_fails_on_the_stamp(tmp_path):
     """Widening a range keeps every pin valid, yet the lock was not made from these requirements."""
-    pyproject = edited_pyproject(tmp_path, '"redis>=5,<9"', '"redis>=5,<10"')
+    pyproject = edited_pyproject(tmp_path, '"redis[hiredis]>=5,<9"', '"redis[hiredis]>=5,<10"')
     result = check(pyproject)
     assert result.returncode == 1
     assert "its stamp differs" in result.stderr
