@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -135,9 +136,28 @@ class CeleryWorker:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                # Its children too: a main process killed alone orphans its pool and its embedded
+                # beat, and that beat went on sending the relays for good (seen after a CI run).
+                children = _children(self.process.pid)
                 self.process.kill()
                 self.process.wait()
+                for pid in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
         if getattr(self, "_log", None):
             self._log.close()
         if cleanup:
             self._tmp.cleanup()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc: the prefork pool, the embedded beat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == pid:
+            found.append(int(stat.parent.name))
+    return found
