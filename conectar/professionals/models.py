@@ -210,7 +210,8 @@ ANY_OFICIO = uuid.UUID(int=0)
 class SearchEntry(models.Model):
     """Denormalised for the search query of DOMAIN.md § Making search fast: the oficio and the
     coverage box are index conditions of composite GiST indexes (btree_gist); only matchable
-    professionals have rows. Maintained by services whenever anything it copies changes."""
+    professionals have rows. Maintained by services whenever anything it copies changes.
+    Hash-partitioned by oficio_id (migration 0005), so a search walks only its oficio's partition."""
 
     id = models.BigAutoField(primary_key=True)
     # The unique (professional, oficio_id) index serves lookups by professional.

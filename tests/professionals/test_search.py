@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 import uuid
 from decimal import Decimal
 
@@ -351,3 +352,24 @@ def test_the_window_query_walks_the_oficio_location_index_nearest_first():
     assert "search_oficio_location_gist" in plan
     assert "Order By: (location <->" in plan
     assert "Index Cond: (oficio_id =" in plan
+
+
+@pytest.mark.parametrize("statement", [window_sql, coverage_sql])
+def test_a_search_reads_only_the_partition_holding_its_oficio(statement):
+    """The nearest-first walk must not pass other oficios' rows near the point (at 1M that was most
+    of its pages): SearchEntry is partitioned by oficio and a search prunes to one partition."""
+    _crowd(20)
+    plomero = oficio("Plomero").pk
+    query = SearchQuery(lat=OBELISCO[0], lng=OBELISCO[1], oficio_id=plomero)
+    params = {"lat": query.lat, "lng": query.lng, "oficio": query.oficio_id}
+    with transaction.atomic(using="professionals"):
+        plan = _plan(statement(query, params), params)
+        with connections["professionals"].cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT tableoid::regclass::text FROM professionals_searchentry WHERE oficio_id = %s",
+                [plomero],
+            )
+            holding = [row[0] for row in cursor.fetchall()]
+    scanned = set(re.findall(r" on (professionals_searchentry_p\d+)", plan))
+    assert len(holding) == 1
+    assert scanned == set(holding), plan
