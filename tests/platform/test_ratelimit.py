@@ -100,6 +100,26 @@ def test_the_redis_bucket_expires_its_key_once_full_again():
     assert 0 < client.pttl(key) <= 6_001, "a key lives only until its bucket would be full (60 s / 10)"
 
 
+def test_the_redis_bucket_reconnects_once_when_redis_drops_its_connection():
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    bucket, key = RedisTokenBucket(client), f"test:bucket:{uuid.uuid4().hex}"
+    assert bucket.take(key, limit=5, period=60).remaining == 4
+    own = bucket.redis.connection()  # this thread's connection, open now
+    own.send_command("CLIENT", "ID")
+    assert client.client_kill_filter(_id=own.read_response()) == 1
+    assert bucket.take(key, limit=5, period=60).remaining == 3, "served on a new connection, counted once"
+    assert bucket.take(key, limit=5, period=60).remaining == 2
+
+
+def test_the_redis_bucket_loads_its_script_again_after_redis_lost_it():
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    bucket, key = RedisTokenBucket(client), f"test:bucket:{uuid.uuid4().hex}"
+    assert bucket.take(key, limit=5, period=60).remaining == 4
+    client.script_flush()
+    assert bucket.take(key, limit=5, period=60).remaining == 3, "EVAL once, counted once"
+    assert bucket.take(key, limit=5, period=60).remaining == 2
+
+
 # --- classes, callers, answers ---------------------------------------------------------------------------
 
 
