@@ -318,7 +318,7 @@ SELECT n,
        md5('bench-search-account-' || n)::uuid AS usuario_id,
        (%(nombres)s::text[])[1 + floor(u_nom * cardinality(%(nombres)s::text[]))::int] AS nombre,
        (%(apellidos)s::text[])[1 + floor(u_ape * cardinality(%(apellidos)s::text[]))::int] AS apellido,
-       CASE WHEN u_av < 0.4 THEN 'avatars/bench-' || n || '.jpg' ELSE '' END AS avatar_url,
+       CASE WHEN u_av < 0.4 THEN '/media/avatars/bench-' || n || '.jpg' ELSE '' END AS avatar_url,
        now() - u_kyc * interval '365 days' AS kyc_submitted_at,
        (ARRAY['BRONCE', 'PLATA', 'ORO', 'DIAMANTE'])[nivel_rank + 1] AS nivel,
        (ARRAY[0, 1000, 5000, 15000])[nivel_rank + 1]
@@ -442,8 +442,14 @@ def reuse(info: dict, conn) -> None:
     build = ensure_indexes(info)
     if build:
         print(f"  rebuilt missing GiST indexes in {build:.1f} s")
+    # Data generated before avatars had the path the storage gives them (`/media/...`, not relative).
+    fixed = conn.execute(
+        "UPDATE professionals_professional SET avatar_url = '/media/' || avatar_url WHERE avatar_url LIKE 'avatars/%'"
+    ).rowcount
+    if fixed:
+        print(f"  {fixed:,} avatar paths made storage paths")
     start = time.perf_counter()
-    conn.execute(f"VACUUM (ANALYZE) {SEARCH_TABLE}")
+    conn.execute(f"VACUUM (ANALYZE) professionals_professional, professionals_oficio, {SEARCH_TABLE}")
     print(f"  vacuum/analyze {time.perf_counter() - start:.1f} s")
 
 
@@ -511,7 +517,8 @@ def generate(info: dict, oficios: list[tuple], target: int) -> None:
     start = time.perf_counter()
     with _connect(info, autocommit=True) as conn:
         conn.execute(
-            "VACUUM (ANALYZE) professionals_professional, professionals_professional_oficios, professionals_searchentry"
+            "VACUUM (ANALYZE) professionals_professional, professionals_professional_oficios, professionals_oficio,"
+            " professionals_searchentry"
         )
         conn.execute("CHECKPOINT")  # flush the load now rather than during the measurements
         professionals, pairs, entries = counts(conn)

@@ -148,13 +148,10 @@ def _quota(limit: int, allowed: int, remaining: int, retry_us: float, reset_us: 
     return Quota(bool(allowed), limit, int(remaining), retry_us / _US, reset_us / _US)
 
 
-@dataclass(frozen=True)
 class LuaScript:
-    source: str
-
-    @property
-    def sha(self) -> str:
-        return hashlib.sha1(self.source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+    def __init__(self, source: str):
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
 
 class ThreadConnection:

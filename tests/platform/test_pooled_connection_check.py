@@ -61,3 +61,61 @@ def test_a_connection_the_server_closed_while_pooled_is_never_handed_out():
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "served by a fresh connection" in done.stdout
+
+
+GEOMETRY_SCRIPT = textwrap.dedent(
+    """
+    import django
+    django.setup()
+    import psycopg
+    from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
+    from django.contrib.gis.geos import Point
+    from django.db import connections
+
+    connection = connections["professionals"]
+
+    def send_point():
+        # A geometry parameter needs GeoDjango's dumper on this very psycopg connection.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ST_AsText(%s), pg_backend_pid()", [PostGISAdapter(Point(-58.38, -34.6, srid=4326))])
+            text, pid = cursor.fetchone()
+        connection.close()  # back to the pool, as at the end of a request
+        assert text == "POINT(-58.38 -34.6)", text
+        return pid
+
+    first = send_point()
+    assert send_point() == first and send_point() == first, "the same pooled connection, checked out again"
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [first])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [first]).fetchone():
+            pass
+    assert send_point() != first
+    print("geometries on every checkout")
+    """
+)
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_pooled_geo_connection_reads_geometries_on_every_checkout_and_so_does_its_replacement():
+    """GeoDjango's geometry adapters are registered once per connection (not on every checkout),
+    so a reused connection must still have them, and a replacement must get them."""
+    env = {
+        **os.environ,
+        **worker.test_database_env(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": str(ROOT),
+        "DB_POOL_SIZE": "1",  # the production budget
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", GEOMETRY_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "geometries on every checkout" in done.stdout
