@@ -903,7 +903,10 @@ def data_summary(info: dict) -> str:
         shared_buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
         sizes = dict(
             conn.execute(
-                "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE relname = ANY(%s)",
+                # A partitioned table or index (0005) has no storage of its own: sum its partitions.
+                "SELECT c.relname, pg_size_pretty(sum(pg_relation_size(COALESCE(t.relid, c.oid))))"
+                " FROM pg_class c LEFT JOIN LATERAL pg_partition_tree(c.oid) t ON true"
+                " WHERE c.relname = ANY(%s) GROUP BY c.relname",
                 [[SEARCH_TABLE, *(index.name for index in gist_indexes()), "professionals_professional"]],
             ).fetchall()
         )
