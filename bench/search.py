@@ -228,10 +228,23 @@ class CpuMeter:
     def __init__(self, groups: dict[str, list[int]]):
         self.groups = groups
         self.before = {name: sum(_cpu_of(p) for p in pids) for name, pids in groups.items()}
+        self.workers = {pid: _cpu_of(pid) for pid in groups.get("django", [])}
         self.busy = _machine_busy()
         self.wall = time.perf_counter()
 
+    def balance(self) -> str:
+        """How the server's workers shared the requests: gthread workers do not balance kept-alive
+        connections, so wrk's few connections can land mostly on one worker, which then caps the
+        run while the other idles (the machine shows well under 100 % busy)."""
+        used = sorted((_cpu_of(pid) - before for pid, before in self.workers.items()), reverse=True)
+        if len(used) < 2 or not sum(used):
+            return ""
+        shares = "/".join(f"{100 * u / sum(used):.0f}" for u in used)
+        uneven = " - WORKERS UNEVENLY LOADED: below the server's capacity" if used[0] > 1.5 * used[-1] else ""
+        return f"; CPU split between workers {shares} %{uneven}"
+
     def report(self, requests: int, measured: dict[str, float] | None = None) -> tuple[str, dict]:
+        balance = self.balance()
         used = {name: sum(_cpu_of(p) for p in pids) - self.before[name] for name, pids in self.groups.items()}
         used.update(measured or {})
         busy = _machine_busy() - self.busy
@@ -240,7 +253,8 @@ class CpuMeter:
         per_request = {name: 1000 * seconds / max(requests, 1) for name, seconds in used.items()}
         parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_request.items())
         warning = " - OTHER PROCESSES BUSY, figures disturbed" if used["other"] > 0.1 * busy else ""
-        line = f"CPU ms/request: {parts}; machine busy {100 * busy / wall / (os.cpu_count() or 1):.0f}%{warning}"
+        busy_share = 100 * busy / wall / (os.cpu_count() or 1)
+        line = f"CPU ms/request: {parts}; machine busy {busy_share:.0f}%{warning}{balance}"
         return line, per_request
 
 
@@ -1145,6 +1159,11 @@ def record(report, res: dict, args, size: str) -> None:
     )
     for key in ("raw_dist_search", "api_dist_cN", "api_rating_cN"):
         cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in res[key].cpu_ms.items())
+        if key.startswith("api"):
+            # What the machine's cores allow at this CPU per request, whatever the workers' balance.
+            capacity = 1000 * (os.cpu_count() or 1) / sum(res[key].cpu_ms.values())
+            _, split, balance = res[key].cpu.partition("; CPU split")
+            cpu += f"; the cores allow ~{capacity:.0f} req/s at that CPU" + (f"; CPU split{balance}" if split else "")
         report.note(f"CPU ms per request, {res[key].label} ({res[key].note.split(',')[0]}): {cpu}")
     for line in res.get("profile", []):
         report.note(line)
