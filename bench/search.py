@@ -67,6 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench._report import Report
 from bench._servers import free_port, production_gunicorn_options
+from tests.support.worker import children_of
 
 ENV = {
     **os.environ,
@@ -195,17 +196,6 @@ def _cpu_of(pid: int) -> float:
 def _machine_busy() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK  # all but idle and iowait
-
-
-def children_of(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
 
 
 def backends(info: dict) -> list[int]:

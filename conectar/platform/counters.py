@@ -197,7 +197,6 @@ _GCRA_SCRIPT, _GCRA_AND_READ_SCRIPT = LuaScript(_GCRA), LuaScript(_GCRA_AND_READ
 
 class RedisTokenBucket:
     def __init__(self, client: redis.Redis):
-        self.client = client
         self.redis = ThreadConnection(client)
 
     def take(self, key: str, *, limit: int, period: float) -> Quota:

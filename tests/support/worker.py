@@ -138,7 +138,7 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 # Its children too: a main process killed alone orphans its pool and its embedded
                 # beat, and that beat went on sending the relays for good (seen after a CI run).
-                children = _children(self.process.pid)
+                children = children_of(self.process.pid)
                 self.process.kill()
                 self.process.wait()
                 for pid in children:
@@ -150,7 +150,7 @@ class CeleryWorker:
             self._tmp.cleanup()
 
 
-def _children(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
     """The processes whose parent is `pid` (read from /proc: the prefork pool, the embedded beat)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
