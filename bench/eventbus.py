@@ -449,9 +449,10 @@ def bench_latency_under_flood(report: Report, events: int, flood: int, *, profil
     cpu_note = (
         f"CPU per event published alone at {rate:.0f}/s (relay, delivery, confirmation, plus beat's sweeps): domain "
         f"worker {1000 * quiet_cpu[0] / events:.2f} ms + PostgreSQL {1000 * quiet_cpu[1] / events:.2f} ms, i.e. "
-        f"{rate * sum(quiet_cpu) / events:.2f} cores at this rate — fixed costs per message (two Celery messages "
-        "per event: the delivery and its confirmation; one relay transaction per commit), which batches amortise; "
-        "when other load leaves the workers less CPU than that, the queue and p99 grow"
+        f"{rate * sum(quiet_cpu) / events:.2f} cores at this rate — fixed costs per message (one Celery message "
+        "per event, its delivery; one relay transaction per commit; the confirmations go through the publisher's "
+        "Redis list, applied once per sweep), which batches amortise; when other load leaves the workers less CPU "
+        "than that, the queue and p99 grow"
     )
     print(cpu_note)
     report.measure(

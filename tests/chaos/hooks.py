@@ -12,8 +12,11 @@ import os
 import time
 
 import redis
-from celery.signals import before_task_publish, task_prerun
+from celery.signals import task_prerun
 from django.conf import settings
+from django.dispatch import receiver
+
+from conectar.platform.eventbus.confirmations import reporting
 
 RELAYED, COMMITTED = "relayed", "committed"
 _redis = redis.Redis.from_url(settings.REDIS_URL)
@@ -39,8 +42,6 @@ def _before_the_handler(sender=None, args=None, **kwargs):
         _hold_if_armed(RELAYED, args[1])
 
 
-@before_task_publish.connect
-def _before_the_report(sender=None, body=None, **kwargs):
-    if sender == "eventbus.report" and body:
-        args = body[0] if isinstance(body, tuple) else body.get("args", ())
-        _hold_if_armed(COMMITTED, args[1])
+@receiver(reporting)
+def _before_the_report(sender=None, handler=None, **kwargs):
+    _hold_if_armed(COMMITTED, handler)

@@ -6,7 +6,6 @@ the database is back; the outbox listener keeps relaying the other databases in 
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 
 import pytest
@@ -20,9 +19,9 @@ from conectar.platform.lifting.wire import path_for
 from conectar.platform.service_auth import service_request_headers
 from tests.marketplace.helpers import JSON, new_pair, send
 from tests.support.accounts import admin_session
+from tests.support.database_proxy import behind_a_proxy
 from tests.support.probe.contracts import ProbeCounted, ProbePinged
 from tests.support.probe.models import ProbeEffect
-from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -36,32 +35,9 @@ UNAVAILABLE = {
 }
 
 
-def _point(alias: str, host, port) -> None:
-    connection = connections[alias]
-    connection.close()
-    connection.settings_dict["HOST"], connection.settings_dict["PORT"] = host, port
-
-
-@contextlib.contextmanager
-def payments_behind_a_proxy():
-    """The test process reaches payments' database only through a proxy the test can cut."""
-    settings_dict = connections[PAYMENTS].settings_dict
-    original = (settings_dict["HOST"], settings_dict["PORT"])
-    proxy = TcpProxy(original[0] or "127.0.0.1", int(original[1] or 5432))
-    proxy.start()
-    _point(PAYMENTS, "127.0.0.1", proxy.port)
-    try:
-        yield proxy
-    finally:
-        if not proxy.running:
-            proxy.start()
-        _point(PAYMENTS, *original)
-        proxy.stop()
-
-
 @pytest.fixture
 def payments_proxy():
-    with payments_behind_a_proxy() as proxy:
+    with behind_a_proxy(PAYMENTS) as proxy:
         yield proxy
 
 
@@ -71,7 +47,7 @@ def worker_through_proxy(worker):
     built from the test process's connection settings) and a short pool timeout, so that an attempt
     against the cut database gives up in 2 s instead of 10. Put back as it was afterwards."""
     saved = dict(worker.extra_env)
-    with payments_behind_a_proxy() as proxy:
+    with behind_a_proxy(PAYMENTS) as proxy:
         worker.extra_env = {**saved, "DB_POOL_TIMEOUT_SECONDS": "2"}
         worker.restart(celery_app)
         yield proxy

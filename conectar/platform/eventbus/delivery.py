@@ -93,7 +93,7 @@ class Attempt:
     outage: bool = False
 
     def report(self) -> list:
-        """As sent in `eventbus.report` (the outage flag only when set)."""
+        """As reported to the publisher (confirmations.send_report; the outage flag only when set)."""
         return [self.event_id, self.outcome, self.retry_in, *([True] if self.outage else [])]
 
 

@@ -7,9 +7,10 @@ confirmations.py).
   out together).
 - `eventbus.deliver_batch(items, handler)` on `events.<subscriber>`: the events in one transaction,
   each with its own dedupe record, one at a time if that fails (delivery.py); the outcome of every
-  attempt goes back to the publisher.
-- `eventbus.report(publisher, handler, attempts)` on `eventbus.<publisher>`: closes the deliveries
-  that were handled or dead-lettered, and schedules the retries of the ones that failed.
+  attempt goes back to the publisher's list of reports (confirmations.py), which its relay applies
+  first thing in every sweep.
+- `eventbus.report(publisher, handler, attempts)` on `eventbus.<publisher>`: the same reports as
+  messages, as workers of the previous release still send them; applied on arrival.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from celery import shared_task
 from django.conf import settings
 
 from conectar.platform.databases import alias_for
-from conectar.platform.eventbus.confirmations import deliveries_report
+from conectar.platform.eventbus.confirmations import apply_reports, deliveries_report, send_report
 from conectar.platform.eventbus.delivery import attempt_all
 from conectar.platform.eventbus.relay import RelayConfig, relay
 from conectar.platform.eventbus.subscriptions import UnknownHandler, subscription
 from conectar.platform.outages import database_available, database_unreachable, mark_database_down
-from conectar.platform.queues import eventbus_queue, events_queue
+from conectar.platform.queues import events_queue
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +62,7 @@ def relay_outbox(alias: str) -> int:
     if not database_available(alias):
         return 0
     try:
+        apply_reports(alias)  # before the resends: a delivery handled meanwhile is not sent again
         return relay(alias, send=_send, conf=relay_config())
     except Exception as exc:
         if not database_unreachable(exc):
@@ -82,10 +84,7 @@ def deliver_batch(items: list[list], handler_key: str) -> None:
     attempts = attempt_all(sub, items, conf=settings.EVENTBUS)
     publisher = items[0][0]["publisher"]
     try:
-        report.apply_async(
-            args=[publisher, handler_key, [a.report() for a in attempts]],
-            queue=eventbus_queue(alias_for(publisher)),
-        )
+        send_report(alias_for(publisher), handler=handler_key, attempts=[a.report() for a in attempts])
     except Exception:
         log.exception("eventbus.report_not_sent", handler=handler_key)
 
