@@ -315,8 +315,9 @@ def wait_for(count_fn, target: int, timeout: float = 600) -> float:
 
 def bench_relay(report: Report, events: int, baseline_tasks: int, *, profile: bool) -> None:
     reset_tables()
+    # Beat too: its relay sweep applies the subscribers' reports (the confirmations).
     worker = CeleryWorker(
-        broker_url=BROKER, log_path=LOG_DIR / "worker.log", beat=False, extra_env={"DB_POOL_SIZE": "1"}
+        broker_url=BROKER, log_path=LOG_DIR / "worker.log", beat=True, extra_env={"DB_POOL_SIZE": "1"}
     )
     worker.start(app)
     try:
