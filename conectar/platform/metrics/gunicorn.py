@@ -7,6 +7,11 @@
 - `WEB_WORKERS` processes (2) x `WEB_THREADS` threads (4): threads overlap the round trips to Redis
   and PostgreSQL; more processes use more cores.
 - The access log on stdout, as before.
+- SO_REUSEPORT: each worker listens on its own socket and the kernel spreads new connections over
+  them. On one shared socket the worker that happened to wake first took the kept-alive connections:
+  bench/search.py saw one worker 100 % busy and the other idle (487 req/s against 609 balanced).
+  A unix socket cannot be shared that way (each worker would unlink the path and bind its own), so
+  such a bind keeps the one socket the arbiter opens.
 
 Plus the hook for multiprocess metrics: a worker that exits leaves its files in
 PROMETHEUS_MULTIPROC_DIR: counters and histograms must keep counting its past, but its live gauges
@@ -25,6 +30,13 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE_SECONDS", "30"))
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
+reuse_port = True  # TCP only: see on_starting
+
+
+def on_starting(server):
+    # Before the arbiter opens any listener, with --bind from the command line already applied.
+    if any(address.startswith(("unix:", "fd://")) for address in server.cfg.bind):
+        server.cfg.set("reuse_port", False)
 
 
 def child_exit(server, worker):
