@@ -331,6 +331,9 @@ PORTFOLIO_IMAGE_MAX_BYTES = env.int("PORTFOLIO_IMAGE_MAX_BYTES", default=10 * 10
 KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 KYC_MAX_DOCUMENTS = 5
 KYC_URL_SECONDS = env.int("KYC_URL_SECONDS", default=300)  # life of a signed document URL
+# How long a process may show an oficio's old name in search results after staff renamed it
+# (professionals/selectors/catalogue.py); a new oficio shows at once.
+OFICIO_NAMES_TTL_SECONDS = env.float("OFICIO_NAMES_TTL_SECONDS", default=60.0)
 
 # --- Circuit breakers of outside providers (conectar.platform.breakers) ------------------------------
 # Consecutive provider faults that open a breaker, and seconds it stays open before one trial call.

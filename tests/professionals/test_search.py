@@ -14,7 +14,7 @@ from conectar.auth_ctx.contracts import UserBanned
 from conectar.marketplace.contracts import Actor, ReviewPublished
 from conectar.platform.events import publish
 from conectar.professionals.contracts import KycStatus, Nivel
-from conectar.professionals.models import Professional
+from conectar.professionals.models import Oficio, Professional
 from conectar.professionals.selectors.search import SearchQuery, coverage_sql, search, window_sql
 from conectar.professionals.services import search_index
 from conectar.shared.clock import utcnow
@@ -373,3 +373,41 @@ def test_a_search_reads_only_the_partition_holding_its_oficio(statement):
     scanned = set(re.findall(r" on (professionals_searchentry_p\d+)", plan))
     assert len(holding) == 1
     assert scanned == set(holding), plan
+
+
+def _oficios_of_first(response) -> list[str]:
+    return [o["nombre"] for o in response.json()[0]["oficios"]]
+
+
+def test_a_professionals_oficios_come_named_in_the_catalogues_order(client):
+    chosen = ("Plomero", "Techista", "Albañil", "Técnico en heladeras")
+    matchable_professional(client, at=PALERMO, oficios=chosen, nombre="Varios")
+    first = find(client, oficio="Plomero").json()[0]
+    ordered = list(Oficio.objects.filter(nombre__in=chosen).order_by("nombre").values_list("pk", "nombre"))
+    assert first["oficios"] == [{"id": str(pk), "nombre": nombre} for pk, nombre in ordered]
+    assert first["oficio"] == "Albañil"
+
+
+def test_a_renamed_oficio_shows_its_new_name_once_the_processs_copy_of_the_catalogue_is_due(client, settings):
+    settings.OFICIO_NAMES_TTL_SECONDS = 3600
+    # An oficio of this test's own: the process's copy outlives the test, its id does not.
+    gasista = Oficio.objects.create(nombre=f"Gasista de obra {uuid.uuid4().hex[:6]}")
+    matchable_professional(client, at=PALERMO, oficios=(gasista.nombre,), nombre="Uno")
+    assert _oficios_of_first(find(client, oficio_id=str(gasista.pk))) == [gasista.nombre]
+
+    Oficio.objects.filter(pk=gasista.pk).update(nombre=f"{gasista.nombre} matriculado")  # staff, in the admin
+    assert _oficios_of_first(find(client, oficio_id=str(gasista.pk))) == [gasista.nombre], "this process's copy"
+    settings.OFICIO_NAMES_TTL_SECONDS = 0
+    assert _oficios_of_first(find(client, oficio_id=str(gasista.pk))) == [f"{gasista.nombre} matriculado"]
+
+
+def test_an_oficio_created_after_the_copy_was_read_is_named_at_once(client, settings):
+    settings.OFICIO_NAMES_TTL_SECONDS = 3600
+    pro = matchable_professional(client, at=PALERMO, oficios=("Plomero",), nombre="Uno")
+    assert _oficios_of_first(find(client, oficio="Plomero")) == ["Plomero"]
+
+    nuevo = Oficio.objects.create(nombre=f"Soldador naval {uuid.uuid4().hex[:6]}")
+    ids = [str(oficio("Plomero").pk), str(nuevo.pk)]
+    put = {"content_type": "application/json", "headers": pro.headers}
+    assert client.put("/api/v1/professional/oficios", {"oficio_ids": ids}, **put).status_code == 200
+    assert _oficios_of_first(find(client, oficio="Plomero")) == ["Plomero", nuevo.nombre]
