@@ -8,10 +8,12 @@
   and PostgreSQL; more processes use more cores.
 - The access log on stdout, as before.
 - SO_REUSEPORT: each worker listens on its own socket and the kernel spreads new connections over
-  them. On one shared socket the worker that happened to wake first took the kept-alive connections:
-  bench/search.py saw one worker 100 % busy and the other idle (487 req/s against 609 balanced).
-  A unix socket cannot be shared that way (each worker would unlink the path and bind its own), so
-  such a bind keeps the one socket the arbiter opens.
+  them by address hash. On one shared socket the worker that woke first took a burst of kept-alive
+  connections: 16 opened at once split 1/15 or 0/16 in 9 of 15 tries, 6/10 to 8/8 in 13 of 15 with a
+  socket each (2 workers), and bench/search.py had seen one worker 100 % busy while the other idled.
+  The price: connections still queued in a dying worker's backlog are reset. A unix socket cannot be
+  shared that way (each worker would unlink the path and bind its own), so such a bind keeps the one
+  socket the arbiter opens.
 
 Plus the hook for multiprocess metrics: a worker that exits leaves its files in
 PROMETHEUS_MULTIPROC_DIR: counters and histograms must keep counting its past, but its live gauges
