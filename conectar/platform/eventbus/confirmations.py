@@ -18,11 +18,11 @@ previous release.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import lru_cache
 
 import redis
 import structlog
@@ -50,7 +50,7 @@ def reports_key(alias: str) -> str:
     return f"eventbus:reports:{alias}"
 
 
-@functools.cache
+@lru_cache(maxsize=8)
 def _broker(url: str) -> redis.Redis:
     # The broker's Redis: every context's workers reach it (the messages travel there), whichever
     # topology runs. redis-py gives a forked pool child its own connections.
