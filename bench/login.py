@@ -48,10 +48,11 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def image_malloc_settings() -> dict[str, str]:
-    """glibc malloc variables the production image sets (docker/Dockerfile ENV), for its servers here too."""
+    """glibc malloc settings the production image sets (docker/Dockerfile ENV: MALLOC_*, GLIBC_TUNABLES),
+    for its servers here too."""
     lines = (ROOT / "docker" / "Dockerfile").read_text().splitlines()
     text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
-    return dict(re.findall(r"\b(MALLOC_[A-Z_]+)=([\w.]+)", text))
+    return dict(re.findall(r"\b(MALLOC_[A-Z_]+|GLIBC_TUNABLES)=([\w.:=]+)", text))
 
 
 ENV = {
@@ -155,12 +156,14 @@ def describe_gunicorn() -> str:
     )
 
 
-def start_server(env: dict | None = None, app: str = "conectar.wsgi:application") -> tuple[subprocess.Popen, str]:
+def start_server(
+    env: dict | None = None, app: str = "conectar.wsgi:application", venv: Path = ROOT / ".venv"
+) -> tuple[subprocess.Popen, str]:
     """gunicorn with the production web role's options, on a free port; multiprocess metrics in a
     directory of its own (PROMETHEUS_MULTIPROC_DIR, as docker/compose.yml sets it)."""
     port = free_port()
     metrics = tempfile.mkdtemp(prefix="bench-gunicorn-metrics-")
-    command = [str(ROOT / ".venv/bin/gunicorn"), app, "--bind", f"127.0.0.1:{port}", *production_gunicorn_options()]
+    command = [str(venv / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", *production_gunicorn_options()]
     # The access log goes to stdout as in production (its cost included), here to nowhere.
     server_env = {**(env or ENV), "PROMETHEUS_MULTIPROC_DIR": metrics}
     server = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=subprocess.DEVNULL)
@@ -471,8 +474,10 @@ def main() -> None:
     report.note(
         f"Ceiling from CPU alone: {hash_ms / (web_ms + db_ms):.2f}x (the hash's share of a login's CPU) when both "
         "sides get the same CPU; the measured ratio sits on it (no idle core). Of a login's CPU in the worker "
-        "~85 % is the hash, which costs ~15 % more there than in the bare loop (its 19 MiB share the caches "
-        "with the worker's other threads, PostgreSQL and wrk on 2 cores); the rest, ~4 ms, is DRF and the "
+        "~70 % is the hash, which costs ~15 % more there than in the bare loop (its 19 MiB share the caches "
+        "with the worker's other threads, PostgreSQL and wrk on 2 cores); ~4 ms is mapping that block afresh "
+        "for each hash (the image's GLIBC_TUNABLES, docker/Dockerfile: without them the worker keeps it warm, "
+        "~24 instead of ~28 ms a login, 0.71x, for ~34 MB more RSS); the rest, ~4 ms, is DRF and the "
         "middleware stack, the account SELECT, the lockout's two Redis pipelines, the login's transaction "
         "(last_login UPDATE, outbox INSERT, OutstandingToken INSERT, COMMIT) and two JWT signatures, plus "
         "~1 ms in PostgreSQL. 0.9x would leave ~2 ms for all of that. py-spy: the hash ~70 % of busy samples, "

@@ -42,6 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._report import Report
+from bench._servers import production_venv
 from bench.login import describe_gunicorn, image_malloc_settings, production_gunicorn_options, start_server, stop
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -61,6 +62,7 @@ ENV = {
     "NOTIFY_CHANNELS": "",
     "RATELIMIT_ENABLED": "false",
     "PYTHONUNBUFFERED": "1",
+    "PYTHONPATH": str(ROOT),  # the project, as the image's PYTHONPATH=/app (the production venv lacks it)
     **image_malloc_settings(),
 }
 EMAIL, PASSWORD = "bench-memory@example.com", "Bench-Memory-Clave-2026"
@@ -140,12 +142,26 @@ def write_bare_site(directory: Path) -> dict:
     }.items():
         (package / name).write_text(text.lstrip())
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    return {**env, "DJANGO_SETTINGS_MODULE": "benchrss_bare.settings", "PYTHONPATH": f"{directory}:{ROOT}"}
+    return {
+        **env,
+        **image_malloc_settings(),
+        "DJANGO_SETTINGS_MODULE": "benchrss_bare.settings",
+        "PYTHONPATH": f"{directory}:{ROOT}",
+    }
 
 
 def worker_pids(server: subprocess.Popen) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(server.pid)], check=False, capture_output=True, text=True).stdout
     return [int(x) for x in out.split()]
+
+
+def thp() -> str:
+    """The kernel's transparent huge pages mode, which GLIBC_TUNABLES' hugetlb=1 relies on."""
+    try:
+        mode = re.search(r"\[(\w+)\]", Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text())
+    except OSError:
+        mode = None
+    return f"transparent huge pages: {mode[1] if mode else 'unknown'}"
 
 
 def rss_mb(pid: int) -> float:
@@ -221,9 +237,11 @@ def _one(http: httpx.Client, step: int, tokens: dict | None, bare: bool) -> tupl
     return name, http.get(paths[name], headers=auth)
 
 
-def warm_rss(env: dict, app: str, total: int, *, bare: bool) -> tuple[list[float], list[float], collections.Counter]:
+def warm_rss(
+    env: dict, app: str, total: int, *, bare: bool, venv: Path
+) -> tuple[list[float], list[float], collections.Counter]:
     """Each worker's RSS after boot (one health check served), then after the mixed requests."""
-    server, base = start_server(env, app)
+    server, base = start_server(env, app, venv)
     try:
         time.sleep(1)
         booted = [rss_mb(pid) for pid in worker_pids(server)]
@@ -259,10 +277,10 @@ print(json.dumps({"rss": rss, "modules": sorted(sys.modules)}))
 """
 
 
-def import_profile() -> list[str]:
+def import_profile(venv: Path) -> list[str]:
     with tempfile.NamedTemporaryFile("w+", suffix=".txt") as trace:
         out = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", LOAD],
+            [str(venv / "bin" / "python"), "-X", "importtime", "-c", LOAD],
             cwd=ROOT,
             env=ENV,
             capture_output=True,
@@ -310,16 +328,18 @@ def main() -> None:
 
     report = Report("memory")
     prepare()
+    venv = production_venv()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         bare_env = write_bare_site(Path(tmp))
-        bare_boot, bare, _ = warm_rss(bare_env, "benchrss_bare.wsgi:application", args.requests, bare=True)
-    booted, workers, statuses = warm_rss(ENV, "conectar.wsgi:application", args.requests, bare=False)
-    profile_lines = import_profile() if args.profile else []
+        bare_boot, bare, _ = warm_rss(bare_env, "benchrss_bare.wsgi:application", args.requests, bare=True, venv=venv)
+    booted, workers, statuses = warm_rss(ENV, "conectar.wsgi:application", args.requests, bare=False, venv=venv)
+    profile_lines = import_profile(venv) if args.profile else []
 
     options = describe_gunicorn()
     preload = "--preload" in production_gunicorn_options() or ", preload" in options
-    malloc = {k: v for k, v in ENV.items() if k.startswith("MALLOC_")}
-    print(f"\n== memory: {options}; glibc malloc {malloc or 'defaults (the image sets no MALLOC_*)'}")
+    malloc = image_malloc_settings()
+    print(f"\n== memory: {options}; glibc malloc {malloc or 'defaults (the image sets none)'}; {thp()}")
+    print(f"   packages: the image's only ({venv.relative_to(ROOT)}, from requirements/base.txt)")
     print(f"   {'after --preload: the master imports, workers share' if preload else 'no --preload: per worker'}")
     print(f"no-app Django worker RSS: {', '.join(f'{x:.1f}' for x in bare)} MB")
     print(f"conectar worker RSS after boot: {', '.join(f'{x:.1f}' for x in booted)} MB")
@@ -352,11 +372,13 @@ def main() -> None:
         note="imports only (what the lazy imports cut); no login has run yet, so no Argon2id block",
     )
     report.note(
-        "A login leaves its Argon2id working block (19 MiB, kept warm for the next hash: freeing it would "
-        "fault 19 MiB back in per hash, ~+40 % CPU a hash here) in the worker; with glibc's default "
-        "per-thread arenas, the mmap threshold that block raises lets each request thread keep ~20 MB "
-        "more: ~225 MB instead of ~185 MB, hence MALLOC_ARENA_MAX=1 in docker/Dockerfile (which this bench "
-        "applies). The rest of the growth after boot: glibc keeps up to twice that block free at the heap's top."
+        f"glibc malloc as the image sets it ({', '.join(f'{k}={v}' for k, v in malloc.items())}; {thp()}): "
+        "each login's 19 MiB Argon2id block is mapped for the hash and unmapped after it, on huge pages "
+        "(a login's CPU in the worker ~24 -> ~28 ms, bench/login.py). With glibc's defaults the block's first "
+        "free raised the mmap threshold and the heap kept it, and as much again free at its top: ~180 MB "
+        "instead of ~146 here (~225 MB with an arena per thread); during a hash the worker still holds the "
+        "block for its ~20 ms. Packages: the image's only (requirements/base.txt); the dev venv's extras, "
+        "imported when present (rich, pygments, jinja2), add ~6 MB."
     )
     report.note(f"{options}; the project adds {value - baseline:.0f} MB to a no-app Django worker ({baseline:.0f} MB).")
     if profile_lines:
