@@ -6,8 +6,8 @@
    (one primary-key read) called N times in this process, and N times through the remote-facade
    client (platform/lifting/client.py: contract codec, signed service auth with its one-time record
    in Redis, pooled keep-alive connection) against the same code served by gunicorn (2 gthread
-   workers with keep-alive, production settings, as deployed). Blocks of the two alternate so drift hits both; p50/p95/p99
-   of each and the difference. Goal: remote p99 <= 5 ms on this machine.
+   workers with keep-alive, production settings, as deployed). Blocks of the two alternate so drift
+   hits both; p50/p95/p99 of each and the difference. Goal: remote p99 <= 5 ms on this machine.
 2. The journey's wall time: the e2e journeys (sign-up to reviews, cancel and refund, dispute split)
    run by pytest in both topologies — the monolith, and payments + notifications lifted — on their
    own test databases; each test's call time from pytest's --durations, and split / monolith.
