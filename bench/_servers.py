@@ -51,7 +51,10 @@ def production_venv() -> Path:
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         # The pip bundled with 3.11 mis-resolves a pinned requirement with extras under --require-hashes.
-        subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+        for step in (["--upgrade", "pip"], ["--require-hashes", "-r", str(lock)]):
+            done = subprocess.run([*pip, *step], capture_output=True, text=True, check=False)
+            if done.returncode:  # only then its output (a pip configuration's warnings would swamp the bench's)
+                sys.stderr.write(done.stdout + done.stderr)
+                raise subprocess.CalledProcessError(done.returncode, done.args)
         (venv / "ready").touch()
     return venv

@@ -20,9 +20,9 @@ var/bench-chat/; NOTIFY_CHANNELS empty, since production refuses to start with p
 lacking credentials). No Celery worker: the web path never touches the broker (publish only writes
 the outbox row inside the message's transaction, and the worker's relay is measured by
 bench/eventbus.py), and a worker would take CPU from the server on the same two cores.
- - persisted: `conectar.asgi:application`, the real ChatConsumer: token checked on connect and
-   when each frame arrives (a thread of the loop's pool), then the process's batched writer
-   (services/chat_writer.py): whatever frames arrived meanwhile in one transaction
+ - persisted: `conectar.asgi:application`, the real ChatConsumer: token checked on connect, then
+   each frame handed to the process's batched writer (services/chat_writer.py): whatever frames
+   arrived meanwhile, their tokens checked together (one Redis round trip), in one transaction
    (`chat.messages_send`: chats locked with their bans and unlock state, shielding, one INSERT of the
    messages, one of their MessageSent events with the recipients' presence, COMMIT), then the pushes
    through the layer.

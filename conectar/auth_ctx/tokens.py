@@ -122,12 +122,41 @@ def holder_of(token, *, request=None) -> TokenUser:
         read = (request is not None and token_standing.prefetched(request, str(user_id), jti)) or standings.read(
             str(user_id), jti
         )
-        standing, denied = read.standing, read.denied
-        if standing is None:  # read through; a flushed Redis revives nothing
-            standing, denied_jtis = _standing_and_denials(user_id)
-            if standing is not None:
-                standings.fill(read, standing, denied_jtis)
-            denied = jti in denied_jtis
+        standing, denied = _read_through(standings, read, user_id)
+    return _holder(token, user_id, standing, denied)
+
+
+def holders_of(tokens: list) -> list[TokenUser | None]:
+    """`holder_of` for many validated access tokens, None for each one no longer honoured: one Redis
+    round trip for all of them (SQL only for accounts Redis has no copy of)."""
+    ids = [(_account_id(token), str(token["jti"])) for token in tokens]
+    standings = token_standing.store()
+    if standings is None:
+        judged = [_standing_from_database(user_id, jti) for user_id, jti in ids]
+    else:
+        reads = standings.read_many([(str(user_id), jti) for user_id, jti in ids])
+        judged = [_read_through(standings, read, user_id) for read, (user_id, _) in zip(reads, ids, strict=True)]
+    holders: list[TokenUser | None] = []
+    for token, (user_id, _), (standing, denied) in zip(tokens, ids, judged, strict=True):
+        try:
+            holders.append(_holder(token, user_id, standing, denied))
+        except InvalidToken:
+            holders.append(None)
+    return holders
+
+
+def _read_through(standings, read, user_id: uuid.UUID) -> tuple[Standing | None, bool]:
+    """The standing and denial a read found; on a miss, the database's (a flushed Redis revives
+    nothing), stored for the next reader if nothing changed meanwhile."""
+    if read.standing is not None:
+        return read.standing, read.denied
+    standing, denied_jtis = _standing_and_denials(user_id)
+    if standing is not None:
+        standings.fill(read, standing, denied_jtis)
+    return standing, read.jti in denied_jtis
+
+
+def _holder(token, user_id: uuid.UUID, standing: Standing | None, denied: bool) -> TokenUser:
     if denied or standing is None or not standing.is_active or token.get("tv") != standing.token_version:
         raise InvalidToken
     return TokenUser(pk=user_id, role=standing.role, is_staff=standing.is_staff)

@@ -130,6 +130,17 @@ class StandingStore:
         values, generation = self._read(keys=keys(user_id), args=[fields(jti)[1]])
         return decoded(user_id, jti, values, generation)
 
+    def read_many(self, tokens: list[tuple[str, str]]) -> list[StandingRead]:
+        """`read` for many (account, jti) pairs in one round trip: each pair's two reads inside
+        MULTI/EXEC, so each generation is seen with its own hash, as `_READ` sees them."""
+        pipe = self.client.pipeline(transaction=True)
+        for user_id, jti in tokens:
+            standing_key, generation_key = keys(user_id)
+            pipe.hmget(standing_key, fields(jti))
+            pipe.get(generation_key)
+        replies = pipe.execute()
+        return [decoded(user_id, jti, replies[2 * i], replies[2 * i + 1]) for i, (user_id, jti) in enumerate(tokens)]
+
     def fill(self, miss: StandingRead, standing: Standing, denied_jtis: list[str]) -> bool:
         ttl_ms = int(float(getattr(settings, "TOKEN_STANDING_TTL_SECONDS", 60)) * 1000)
         seen = miss.generation or b""

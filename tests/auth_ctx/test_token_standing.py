@@ -251,3 +251,26 @@ def test_staff_status_changed_in_the_admin_shows_on_the_next_request(client, dja
     response = staff.post(f"/admin/auth_ctx/account/{me.user_id}/change/", {"is_staff": "on"})
     assert response.status_code == 302, response.content
     assert client.get("/api/v1/session", headers=me.headers).json()["is_staff"] is True
+
+
+def test_many_tokens_are_checked_in_one_transaction_of_reads_and_exactly(client, django_assert_num_queries):
+    """What the chat writer asks for a batch's frames: each token judged as alone, one round trip."""
+    one, two, gone = signed_up(client), signed_up(client), signed_up(client)
+    response = client.post(
+        "/api/v1/auth/logout", {"refresh_token": gone.refresh}, content_type="application/json", headers=gone.headers
+    )
+    assert response.status_code == 204
+    asked = [one.access, gone.access, "no-es-un-token", two.access, one.access]
+
+    claims = accounts.validate_access_tokens(access_tokens=asked)  # fills what the logout dropped
+
+    assert [c and str(c.user_id) for c in claims] == [one.user_id, None, None, two.user_id, one.user_id]
+    with redis_commands() as commands, django_assert_num_queries(0):
+        again = accounts.validate_access_tokens(access_tokens=[one.access, gone.access, two.access])
+    assert [c and str(c.user_id) for c in again] == [one.user_id, None, two.user_id]
+    assert commands == ["MULTI", *["HMGET", "GET"] * 3, "EXEC"]
+    flush_redis()  # read through: still exact
+    assert [c is None for c in accounts.validate_access_tokens(access_tokens=[gone.access, two.access])] == [
+        True,
+        False,
+    ]

@@ -4,6 +4,8 @@ ASGI application, PostgreSQL and the Redis channel layer:
 - a message sent again with its `client_id` is stored once, and the sender gets the first back;
 - frames handed over together are stored in one transaction, in their order, and a refusal in the
   middle (a ban an earlier frame of the same batch earned, a blank text) refuses that frame alone;
+- the batch checks its frames' tokens: a frame whose token was revoked (a logout, a ban) is not
+  stored and is answered with the close code, the others of the batch are stored;
 - many sockets of several chats, sending at once over two daphne processes (the production
   connection budget, DB_POOL_SIZE=1): every frame stored exactly once, each sender's frames in the
   order sent, every socket shown each of its chat's messages once and each sender's in stored order
@@ -26,10 +28,11 @@ from websockets.asyncio.client import connect
 from conectar.asgi import application
 from conectar.marketplace.contracts import ChatBannedError
 from conectar.marketplace.models import Message
-from conectar.marketplace.services import bans, chat_writer
+from conectar.marketplace.services import bans, chat_writer, socket_access
 from conectar.marketplace.shielding import MASK
 from conectar.platform.databases import alias_for
 from tests.marketplace.helpers import new_pair
+from tests.marketplace.revocations import revocation
 from tests.support.daphne import Daphne
 from tests.support.events import published
 
@@ -51,6 +54,7 @@ def test_frames_handed_over_together_are_one_transaction_in_order_each_refused_a
     pair = new_pair(client)
     chat_id, pro = uuid.UUID(pair.chat_id), uuid.UUID(pair.pro.session.user_id)
     cliente = uuid.UUID(pair.cliente.user_id)
+    tokens = {cliente: pair.cliente.access, pro: pair.pro.session.access}
     for _ in range(bans.BAN_THRESHOLD - 1):
         bans.infraction_record(user_id=pro, reason="antes")
     frames = [
@@ -64,7 +68,7 @@ def test_frames_handed_over_together_are_one_transaction_in_order_each_refused_a
     async def scenario():
         writer = chat_writer.writer()
         # All handed over before the writer's lane runs: one batch.
-        pending = [writer.submit(chat_id=chat_id, user_id=who, text=text) for who, text in frames]
+        pending = [writer.submit(chat_id=chat_id, user_id=who, token=tokens[who], text=text) for who, text in frames]
         return await asyncio.gather(*pending)
 
     outcomes = async_to_sync(scenario)()
@@ -108,6 +112,7 @@ def test_a_message_sent_again_with_its_client_id_is_stored_once_and_answered_wit
                 writer.submit(
                     chat_id=uuid.UUID(pair.chat_id),
                     user_id=uuid.UUID(pair.cliente.user_id),
+                    token=pair.cliente.access,
                     text=t,
                     client_id=uuid.UUID(twice),
                 )
@@ -129,6 +134,35 @@ def test_a_message_sent_again_with_its_client_id_is_stored_once_and_answered_wit
     assert str(sent_by_pro[0].pk) == first["id"]
     assert Message.objects.filter(sender_id=pair.cliente.user_id).count() == 1
     assert len(published("marketplace.message_sent.v1", "marketplace")) == 3
+
+
+@pytest.mark.parametrize(("how", "code"), [("logout", 4401), ("ban", 4403)])
+def test_a_batch_stores_only_the_frames_whose_tokens_are_still_honoured(client, django_user_model, how, code):
+    revoked, honoured = new_pair(client), new_pair(client)
+    revocation(client, how, revoked.cliente, django_user_model)()
+    frames = [  # one batch: two chats, the revoked token's frames among honoured ones
+        (honoured, honoured.cliente, "Hola, ¿mañana a las 9?"),
+        (revoked, revoked.cliente, "Hola, ¿sigue en pie?"),
+        (revoked, revoked.pro.session, "Sí, claro"),
+        (revoked, revoked.cliente, None),  # a read mark
+        (honoured, honoured.pro.session, "Dale, ahí estoy"),
+    ]
+
+    async def scenario():
+        writer = chat_writer.writer()
+        pending = [
+            writer.submit(chat_id=uuid.UUID(pair.chat_id), user_id=uuid.UUID(who.user_id), token=who.access, text=text)
+            for pair, who, text in frames
+        ]
+        return await asyncio.gather(*pending)
+
+    outcomes = async_to_sync(scenario)()
+
+    assert [type(o).__name__ for o in outcomes] == ["Message", "SocketRefused", "Message", "SocketRefused", "Message"]
+    assert [o.code for o in outcomes if isinstance(o, socket_access.SocketRefused)] == [code, code]
+    assert not Message.objects.filter(sender_id=revoked.cliente.user_id).exists()
+    assert [m.text for m in Message.objects.filter(chat_id=revoked.chat_id)] == ["Sí, claro"]
+    assert Message.objects.filter(chat_id=honoured.chat_id).count() == 2
 
 
 async def _communicator(chat_id, token) -> WebsocketCommunicator:

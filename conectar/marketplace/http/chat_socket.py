@@ -10,8 +10,8 @@
   when the token expires (a timer set from `exp` at connect) and, within a second, in every server
   process, when that token is logged out or the account's password is changed or reset; 4403 when
   the account is banned. A `message` or `read` frame is stored only after the token is checked
-  again (one Redis read, in a thread, off the writer's path), and nothing is accepted once a close
-  is under way.
+  again (by the writer, for its whole batch in one Redis round trip, right before storing it), and
+  nothing is accepted once a close is under way.
 - Storing (services.chat_writer): frames go to the process's batched writer and the socket reads on
   at once; a refusal comes back as an error frame (or the close). Database work never runs on
   Channels' single thread-sensitive thread: the connect path uses non-thread-sensitive threads that
@@ -200,18 +200,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if kind == "message":
                 text = content.get("text")
                 chat_services.clean_text(text)  # refused at once, without a trip to the writer
-                await self._store(text, chat_services.clean_client_id(content.get("client_id")))
+                self._store(text, chat_services.clean_client_id(content.get("client_id")))
             elif kind in {"read", "mark_read"}:
-                await self._store(None)
+                self._store(None)
             elif kind == "ping":
                 await self.send_json({"type": "pong"})
             else:
                 raise InvalidInput("Tipo de mensaje desconocido.", fields={"type": ["Usá message, read o ping."]})
-        except NotAuthenticated:
-            await self._shut(CLOSE_UNAUTHENTICATED)
-        except BACKING_SERVICE_DOWN as exc:  # the token could not be checked: nothing was stored
-            log.warning("chat.frame_unavailable", chat_id=str(self.chat_id), error=repr(exc))
-            await self._send_error(ServiceUnavailable())
         except DomainError as exc:
             await self._send_error(exc)
 
@@ -228,18 +223,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             return None  # answered as an unknown frame
 
-    async def _store(self, text: str | None, client_id: UUID | None = None) -> None:
-        """Check the token (in a thread of the loop's pool, alongside other sockets' checks), then
-        hand the frame to the writer and read on: its outcome is answered when it comes. The
-        check comes after the frame arrived, so a frame that overtakes its revocation's message is
-        refused; the writer keeps this socket's frames in the order they were handed over."""
-        code = await in_thread(socket_access.refusal)(token=self.token, user_id=self.user_id)
-        if code is not None:
-            await self._shut(code)
-            return
-        if self._closing is not None:
-            return  # a revocation's message closed the socket meanwhile
-        done = chat_writer.writer().submit(chat_id=self.chat_id, user_id=self.user_id, text=text, client_id=client_id)
+    def _store(self, text: str | None, client_id: UUID | None = None) -> None:
+        """Hand the frame to the writer and read on: its outcome is answered when it comes. The
+        writer checks the token with the frame's batch, after the frame arrived, so a frame that
+        overtakes its revocation's message is refused; it keeps this socket's frames in the order
+        they were handed over."""
+        done = chat_writer.writer().submit(
+            chat_id=self.chat_id, user_id=self.user_id, token=self.token, text=text, client_id=client_id
+        )
         done.add_done_callback(self._stored)
 
     def _stored(self, done: asyncio.Future) -> None:
@@ -257,7 +248,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _refused(self, outcome: BaseException) -> None:
         if self._closing is not None or self._gone:
             return
-        if isinstance(outcome, NotAuthenticated):
+        if isinstance(outcome, socket_access.SocketRefused):
+            await self._shut(outcome.code)
+        elif isinstance(outcome, NotAuthenticated):
             await self._shut(CLOSE_UNAUTHENTICATED)
         elif isinstance(outcome, DomainError):
             await self._send_error(outcome)

@@ -403,8 +403,9 @@ def chat_mark_read(*, chat_id: UUID, user_id: UUID) -> ReadState:
 
 
 def socket_claims(token: str) -> TokenClaims | None:
-    """The chat socket's caller (checked at connect and again on every send, so a logout, password
-    change or ban closes an open socket too); None for a token auth_ctx no longer accepts."""
+    """The chat socket's caller (checked at connect, and again on revocation events; each frame's
+    token is checked with its batch, socket_access.refusals); None for a token auth_ctx no longer
+    accepts."""
     try:
         return accounts.validate_access_token(token=token)
     except NotAuthenticated:

@@ -18,7 +18,9 @@ events, one presence pipeline, one COMMIT), and nothing waits on that one thread
   sender gets the first one back (unique (chat, sender, client_id)).
 - Connection hygiene (`InThread`): the lane's thread closes its connections after every batch, so
   a pooled connection is back in the pool as soon as the batch ends — never held by an idle thread.
-- Revocation: the socket checks its token when the frame arrives, before handing it over.
+- Revocation: a batch first checks the tokens its frames came with (socket_access.refusals: one
+  Redis round trip for the batch, after every frame of it arrived); a frame whose token is no longer
+  honoured is not stored and gets `SocketRefused` (its socket closes).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from django.db import close_old_connections, connections
 
 from conectar.marketplace.models import Message
 from conectar.marketplace.services import chat as chat_services
-from conectar.marketplace.services import realtime
+from conectar.marketplace.services import realtime, socket_access
 from conectar.platform.databases import alias_for
 from conectar.shared.errors import DomainError
 
@@ -55,6 +57,7 @@ class Frame:
 
     chat_id: UUID
     user_id: UUID
+    token: str  # the socket's access token, checked again with the batch
     text: str | None
     client_id: UUID | None
     done: asyncio.Future = field(repr=False)
@@ -110,10 +113,17 @@ async def _push_after(previous: asyncio.Task | None, messages: list) -> None:
 
 
 def _store_batch(batch: list[Frame]) -> list:
-    """In a lane's thread: the batch's messages and read marks, in order."""
+    """In a lane's thread: the batch's messages and read marks, in order, those of honoured tokens."""
     outcomes: list = [None] * len(batch)
+    codes = socket_access.refusals([(frame.token, frame.user_id) for frame in batch])
+    honoured = []
+    for i, code in enumerate(codes):
+        if code is None:
+            honoured.append(i)
+        else:
+            outcomes[i] = socket_access.SocketRefused(code)
     # Consecutive messages are stored together; a read mark between them keeps its place.
-    for is_message, group in itertools.groupby(range(len(batch)), key=lambda i: batch[i].text is not None):
+    for is_message, group in itertools.groupby(honoured, key=lambda i: batch[i].text is not None):
         indexes = list(group)
         if is_message:
             items = [
@@ -160,13 +170,14 @@ class ChatWriter:
         return InThread(work, executor=_executor())
 
     def submit(
-        self, *, chat_id: UUID, user_id: UUID, text: str | None, client_id: UUID | None = None
+        self, *, chat_id: UUID, user_id: UUID, token: str, text: str | None, client_id: UUID | None = None
     ) -> asyncio.Future:
         """Queue a frame; the future gets the stored Message (`again` when its client id was stored
-        before: not pushed again) or ReadState, the DomainError that refused it, or the exception
-        that failed its whole batch (a backing service out of reach: nothing of it was stored)."""
+        before: not pushed again) or ReadState, the DomainError that refused it, SocketRefused when
+        `token` is no longer honoured, or the exception that failed its whole batch (a backing
+        service out of reach: nothing of it was stored)."""
         loop = asyncio.get_running_loop()
-        frame = Frame(chat_id, user_id, text, client_id, loop.create_future())
+        frame = Frame(chat_id, user_id, token, text, client_id, loop.create_future())
         self.lanes[chat_id.int % len(self.lanes)].add(frame)
         return frame.done
 

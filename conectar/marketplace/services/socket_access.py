@@ -9,9 +9,9 @@ auth_ctx decides, and the marketplace learns it three ways, none of which polls:
   of that session's token and no other device's, while a password change or reset or a ban — which
   kill every earlier token — close them all, and a socket opened with the new password's token stays;
 - the token's own `exp`, which the socket schedules its close for at connect;
-- every frame that would store something checks the token when it arrives, before the socket hands
-  it to the writer (ChatConsumer._store), so a frame that overtakes its revocation's message is
-  refused too.
+- every frame that would store something has its token checked by the writer, right before the
+  batch it is in is stored (`refusals`: the batch's tokens in one Redis round trip), so a frame that
+  overtakes its revocation's message is refused too.
 
 Close codes: 4401 when the token is no longer good (logged out, password changed or reset, expired);
 4403 when the account is banned (reconnecting cannot help)."""
@@ -31,6 +31,14 @@ CLOSE_FORBIDDEN = 4403
 CHECK_MESSAGE = "account.credentials_changed"  # handled by ChatConsumer.account_credentials_changed
 
 
+class SocketRefused(Exception):
+    """A frame's token is no longer honoured: nothing of it was stored, its socket closes."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
 def account_group(user_id: UUID) -> str:
     return f"account.{user_id}"
 
@@ -43,11 +51,31 @@ def check_account_sockets(*, user_id: UUID) -> None:
         async_to_sync(layer.group_send)(account_group(user_id), {"type": CHECK_MESSAGE})
 
 
+def refusals(callers: list[tuple[str, UUID]]) -> list[int | None]:
+    """`refusal` for each (token, user id) of a batch: each distinct token checked once, all of them
+    in one round trip; the accounts are read only for the (rare) refused ones."""
+    distinct = list(dict.fromkeys(token for token, _ in callers))
+    honoured = {
+        token: claims is not None
+        for token, claims in zip(distinct, accounts.validate_access_tokens(access_tokens=distinct), strict=True)
+    }
+    codes: dict[tuple[str, UUID], int | None] = {}
+    for caller in callers:
+        if caller not in codes:
+            codes[caller] = None if honoured[caller[0]] else _refusal_code(caller[1])
+    return [codes[caller] for caller in callers]
+
+
 def refusal(*, token: str, user_id: UUID) -> int | None:
     """None while `token` is still honoured; else the close code. The account is read only on that
     (rare) path, to tell a ban (4403) from a revoked or expired token (4401)."""
     if socket_claims(token) is not None:
         return None
+    return _refusal_code(user_id)
+
+
+def _refusal_code(user_id: UUID) -> int:
+    """Why a token is no longer honoured: 4403 for a banned account, else 4401."""
     account = accounts.get_account(user_id=user_id)
     banned = account is not None and not account.is_active
     return CLOSE_FORBIDDEN if banned else CLOSE_UNAUTHENTICATED
