@@ -23,11 +23,11 @@ the route runs: the same statements with the page's professionals and their ofic
 (`hydrated`), plus the oficio existence check only when a page is empty - "route"; and
 the coverage-box query alone, the exact shape every order fell back to before the windows -
 "coverage", the same-run baseline of the selector's figures.
-API: gunicorn as production runs it (gthread workers, keep-alive: bench/_servers.py; production settings, requests
-saying X-Forwarded-Proto: https as the ingress does), 2 workers,
-rate limiter off, driven by wrk (Lua script reading the pre-generated query paths, keep-alive
-connections) closed loop at 2 connections (same concurrency as the raw baseline: the latency
-comparison) and at --connections (throughput); then an open loop at --rate req/s by a Python driver
+API: gunicorn as production runs it (gthread workers, keep-alive: bench/_servers.py; production
+settings, requests saying X-Forwarded-Proto: https as the ingress does), 2 workers, rate limiter
+off, driven by wrk (Lua script reading the pre-generated query paths, keep-alive connections)
+closed loop at 2 connections (same concurrency as the raw baseline: the latency comparison) and
+at --connections (throughput); then an open loop at --rate req/s by a Python driver
 (a scheduler thread sends at fixed intervals to a pool of threads, each on its own kept-alive
 connection; latency from the intended send time, so queueing is not hidden); when the closed loop
 stays under --rate, also at 70% of what it reached. Every measurement also prints the CPU it cost
