@@ -24,7 +24,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from conectar.auth_ctx import facade as accounts
-from conectar.marketplace.services.chat import socket_claims
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -69,9 +68,7 @@ def refusals(callers: list[tuple[str, UUID]]) -> list[int | None]:
 def refusal(*, token: str, user_id: UUID) -> int | None:
     """None while `token` is still honoured; else the close code. The account is read only on that
     (rare) path, to tell a ban (4403) from a revoked or expired token (4401)."""
-    if socket_claims(token) is not None:
-        return None
-    return _refusal_code(user_id)
+    return refusals([(token, user_id)])[0]
 
 
 def _refusal_code(user_id: UUID) -> int:
