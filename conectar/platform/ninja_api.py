@@ -9,6 +9,7 @@ from ninja.parser import Parser
 
 from conectar.platform.auth import AccessTokenBearer
 from conectar.platform.http_errors import install_ninja_error_handlers
+from conectar.platform.json_renderer import OrjsonRenderer
 from conectar.shared.errors import UnsupportedMediaType
 
 _JSON_TYPES = {"application/json", ""}
@@ -34,6 +35,7 @@ def build_ninja_api(*, urls_namespace: str) -> NinjaAPI:
         urls_namespace=urls_namespace,
         auth=AccessTokenBearer(),
         parser=JsonBodyParser(),
+        renderer=OrjsonRenderer(),
         docs_url=None,  # the gateway serves one merged document and docs page
         openapi_url=None,
     )

@@ -93,8 +93,8 @@ def result_body(request, row: dict, distance_m: float | None) -> dict:
     avatar = absolute_url(request, row["avatar_url"])
     distancia_km = None if distance_m is None else round(distance_m / 1000, 2)
     return {
-        "id": str(row["id"]),
-        "usuario_id": str(row["usuario_id"]),
+        "id": row["id"],
+        "usuario_id": row["usuario_id"],
         "estado_verificacion": row["estado_verificacion"],
         "nivel": row["nivel"],
         "radio_cobertura_km": row["radio_cobertura_km"],
@@ -109,7 +109,7 @@ def result_body(request, row: dict, distance_m: float | None) -> dict:
         "total_resenas": row["total_resenas"],
         "distancia_km": distancia_km,
         # the frontend's cards (ProfessionalCard, explorar)
-        "user_id": str(row["id"]),
+        "user_id": row["id"],
         "nombre_completo": f"{row['nombre']} {row['apellido']}".strip(),
         "kyc_estado": row["estado_verificacion"],
         "oficio": row["oficios"][0]["nombre"] if row["oficios"] else None,
@@ -155,5 +155,5 @@ def search_professionals(request, response: HttpResponse, params: Query[SearchPa
         response[NEXT_CURSOR_HEADER] = page.next_cursor
     if point is None:
         rows = result_rows([hit.professional_id for hit in page.hits])
-        return [result_body(request, rows[hit.professional_id], None) for hit in page.hits]
+        return [result_body(request, rows[str(hit.professional_id)], None) for hit in page.hits]
     return [result_body(request, hit.row, hit.distance_m) for hit in page.hits]
